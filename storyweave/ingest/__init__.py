@@ -1,0 +1,16 @@
+"""Ingest: from paths and records to :class:`~storyweave.model.Article` objects.
+
+Readers never raise on bad input; what they cannot use comes back as ``rejected``.
+"""
+
+from storyweave.ingest.files import IngestResult, read_file, read_paths, records_to_articles
+from storyweave.ingest.records import article_from_record, make_article
+
+__all__ = [
+    "IngestResult",
+    "article_from_record",
+    "make_article",
+    "read_file",
+    "read_paths",
+    "records_to_articles",
+]

@@ -1,0 +1,79 @@
+"""The JSON report, schema ``storyweave.story/1`` (documented in docs/report-format.md).
+
+:func:`story_to_dict` is the one place that decides what a story looks like outside Python;
+Markdown and HTML render from this dict, so the three formats cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storyweave.model import SCHEMA, Rejected, SentenceRef, Story
+
+
+def _ref(ref: SentenceRef) -> dict[str, Any]:
+    return {"article": ref.article, "sentence": ref.sentence}
+
+
+def story_to_dict(story: Story) -> dict[str, Any]:
+    articles = []
+    for a in story.articles:
+        art = a.article
+        articles.append(
+            {
+                "id": art.id,
+                "source": art.source,
+                "source_inferred": art.source_inferred,
+                "title": art.title,
+                "url": art.url,
+                "published": art.published,
+                "origin": art.origin,
+                "words": len(a.clean.body.split()),
+                "words_raw": art.words,
+                "sentences": [s.text for s in a.sentences],
+            }
+        )
+    return {
+        "schema": SCHEMA,
+        "id": story.id,
+        "title": story.title,
+        "articles": articles,
+        "summary": {
+            "text": story.summary.text,
+            "words": story.summary.words,
+            "words_budget": story.summary.words_budget,
+            "sentences": [
+                {"text": s.text, "fact": s.fact, "citations": [_ref(c) for c in s.citations]}
+                for s in story.summary.sentences
+            ],
+        },
+        "facts": [
+            {
+                "id": f.id,
+                "text": f.text,
+                "support": f.support,
+                "articles": f.articles,
+                "exclusive": f.exclusive,
+                "representative": _ref(f.representative),
+                "sentences": [_ref(r) for r in f.sentences],
+            }
+            for f in story.facts
+        ],
+        "conflicts": story.conflicts,
+        "timeline": story.timeline,
+        "entities": story.entities,
+        "quotes": story.quotes,
+        "dropped": [
+            {"article": d.article, "text": d.text, "reason": d.reason} for d in story.dropped
+        ],
+        "rejected": [rejected_to_dict(r) for r in story.rejected],
+    }
+
+
+def rejected_to_dict(r: Rejected) -> dict[str, Any]:
+    return {"origin": r.origin, "article": r.article, "reason": r.reason}
+
+
+def render_json(story: Story, indent: int | None = 2) -> str:
+    return json.dumps(story_to_dict(story), ensure_ascii=False, indent=indent)
