@@ -160,6 +160,10 @@ def read_file(path: Path) -> IngestResult:
         return IngestResult(rejected=[Rejected(str(path), reason)])
 
 
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
 def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejected]]:
     """Files named by ``paths`` (folders walked in sorted order, hidden files skipped)."""
     files: list[Path] = []
@@ -170,9 +174,7 @@ def expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Rejected]]:
             rejected.append(Rejected(str(path), "no such file or directory"))
         elif path.is_dir():
             found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path))
             )
             if not found:
                 rejected.append(Rejected(str(path), "folder holds no files"))

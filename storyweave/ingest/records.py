@@ -26,7 +26,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 # Lines an outlet prints about itself ("X logo", "Content created by X", "X is committed to").
 _SELF_NAMING = [
     re.compile(r"^(?P<name>(?:[A-Z][\w&'.-]*\s?){1,6}?)\s+logo\s*$"),
-    re.compile(r"\b[Cc]ontent created by (?:the |The )?(?P<name>(?:[A-Z][\w&'.-]*\s?){1,6}?)\s+is\b"),
+    re.compile(
+        r"\b[Cc]ontent created by (?:the |The )?(?P<name>(?:[A-Z][\w&'.-]*\s?){1,6}?)\s+is\b"
+    ),
     re.compile(r"^(?P<name>(?:[A-Z][\w&'.-]*\s?){1,4}?)\s+is committed to\b"),
     re.compile(r"\b[Cc]opyright\s+(?:©\s*)?(?:\d{4}\s+)?(?P<name>(?:[A-Z][\w&'.-]*\s?){1,5})"),
     re.compile(r"^©\s*(?:\d{4}\s+)?(?P<name>(?:[A-Z][\w&'.-]*\s?){1,5})"),
