@@ -124,15 +124,18 @@ class Cleaner:
 
         lines = [_BULLET.sub("", _WS.sub(" ", raw)).strip() for raw in article.body.splitlines()]
         lines = [line for line in lines if line]
-        reasons: list[str | None] = [self.line_reason(line) for line in lines]
-
-        seen = {_key(article.title)} if article.title else set()
+        headline = _key(article.title) if article.title else None
+        reasons: list[str | None] = [
+            "repeats the headline" if _key(line) == headline else self.line_reason(line)
+            for line in lines
+        ]
+        seen: set[str] = set()
         for i, line in enumerate(lines):
             if reasons[i] is not None:
                 continue
             key = _key(line)
             if key in seen:
-                reasons[i] = "duplicate line" if i else "repeats the headline"
+                reasons[i] = "duplicate line"
             seen.add(key)
 
         n = len(lines)
