@@ -32,7 +32,8 @@ def test_missing_path_is_one_line_nonzero(capsys) -> None:
     code, out, err = run(["summarize", "/no/such/place"], capsys)
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
-    assert lines[-1] == "storyweave: error: no usable articles: /no/such/place: no such file or directory"
+    assert lines[-1] == ("storyweave: error: no usable articles: /no/such/place: "
+                         "no such file or directory")
     assert "Traceback" not in err
 
 
@@ -51,7 +52,8 @@ def test_batch_mode_one_report_per_line(tmp_path: Path, capsys) -> None:
     stories = [
         {"id": "s1", "articles": [
             {"text": "The bridge over the bay reopened on Friday after repairs.", "source": "A"},
-            {"text": "After repairs, the bay bridge reopened on Friday to traffic.", "source": "B"}]},
+            {"text": "After repairs, the bay bridge reopened on Friday to traffic.",
+             "source": "B"}]},
         "not json {",
         {"id": "s3", "articles": [{"text": "Font Size:"}]},
     ]
