@@ -1,0 +1,7 @@
+"""``python -m storyweave`` runs the CLI."""
+
+import sys
+
+from storyweave.cli import main
+
+sys.exit(main())
