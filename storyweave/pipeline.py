@@ -48,7 +48,7 @@ class Pipeline:
     cleaner: Cleaner = field(default_factory=Cleaner)
     aligner: FactAligner = field(default_factory=FactAligner)
     summarizer: BaseSummarizer = field(default_factory=SupportSummarizer)
-    enrichers: list[Enricher] = field(default_factory=list)
+    enrichers: list[Enricher] = field(default_factory=lambda: _crosscheck_enrichers())
     model: str | None = None
     min_sentence_words: int = 4
 
@@ -109,6 +109,13 @@ class Pipeline:
         for enrich in self.enrichers:
             enrich(story, alignment)
         return story
+
+
+def _crosscheck_enrichers() -> list[Enricher]:
+    """The cross-source analyses (entities, quotes, timeline, conflicts): the default."""
+    from storyweave.crosscheck import default_enrichers
+
+    return default_enrichers()
 
 
 def pick_title(articles: list[AnalyzedArticle], alignment: Alignment) -> str:

@@ -40,6 +40,10 @@ summary{cursor:pointer;color:var(--accent)}
 .article p{margin:.4rem 0}
 .article span:target{background:#fff3b0;outline:2px solid #f0c000}
 .reason{color:var(--muted);font-style:italic}
+.ref{font:600 11px system-ui,sans-serif;vertical-align:super;color:var(--accent);
+text-decoration:none;padding:0 1px}
+.claim{margin:.2rem 0 .2rem 1rem}.val{font-weight:600;color:#a33}
+.tl td:first-child{white-space:nowrap;font-variant-numeric:tabular-nums}
 .tag{display:inline-block;background:var(--soft);border-radius:4px;padding:0 .35rem;
 font-size:12px;color:var(--accent)}
 """
@@ -110,14 +114,7 @@ def render_html(story: Any) -> str:
     else:
         parts.append('<p class="small">No fact is reported by more than one outlet.</p>')
 
-    exclusive = [f for f in data["facts"] if f.get("exclusive")]
-    if exclusive:
-        parts.append(f"<details><summary>Reported by one outlet only ({len(exclusive)})"
-                     "</summary><ul>")
-        for f in exclusive:
-            src = by_id[f["articles"][0]]["source"]
-            parts.append(f"<li><b>{e(src)}</b>: {e(f['text'])}</li>")
-        parts.append("</ul></details>")
+    parts += cross_source_html(data, num)
 
     parts.append("<h2>Articles</h2>")
     for a in data["articles"]:
@@ -144,3 +141,66 @@ def render_html(story: Any) -> str:
                  "articles; markers [n.m] cite sentence m of source n.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _marks(items: list[dict[str, Any]], num: dict[str, int]) -> str:
+    """Linked citation marks for {article, sentence} items, each once."""
+    seen = dict.fromkeys((num.get(i["article"], 0), i["sentence"]) for i in items)
+    return "".join(f'<a class="ref" href="#{_anchor(n, k)}">[{n}.{k + 1}]</a>'
+                   for n, k in seen)
+
+
+def cross_source_html(data: dict[str, Any], num: dict[str, int]) -> list[str]:
+    """Exclusives per outlet, contradictions, quotes, timeline and entities."""
+    e = escape
+    parts: list[str] = []
+    groups = [g for g in data.get("exclusives", []) if g["facts"]]
+    if groups:
+        total = sum(len(g["facts"]) for g in groups)
+        parts.append(f"<h2>Reported by one outlet only ({total})</h2>")
+        for g in groups:
+            n = num.get(g["article"], 0)
+            parts.append(f"<details><summary>[{n}] {e(g['source'])} ({len(g['facts'])})"
+                         "</summary><ul>")
+            for f in g["facts"]:
+                ref = {"article": g["article"], "sentence": f["sentence"]}
+                parts.append(f"<li>{e(f['text'])}{_marks([ref], num)}</li>")
+            parts.append("</ul></details>")
+    if data.get("conflicts"):
+        parts.append(f"<h2>Contradictions ({len(data['conflicts'])})</h2>")
+        for c in data["conflicts"]:
+            parts.append(f"<p><b>{e(c['about'])}</b></p>")
+            for k in c["claims"]:
+                parts.append(f'<p class="claim"><span class="val">{e(k["value"])}</span>: '
+                             f"{e(k['text'])}{_marks([k], num)}</p>")
+    if data.get("quotes"):
+        parts.append(f"<h2>Quotes ({len(data['quotes'])})</h2><ul>")
+        for q in data["quotes"]:
+            who = e(q["speaker"]) if q["speaker"] else '<span class="reason">unknown</span>'
+            parts.append(f"<li><b>{who}</b>: “{e(q['text'])}”{_marks(q['sources'], num)}</li>")
+        parts.append("</ul>")
+    if data.get("timeline"):
+        parts.append('<h2>Timeline</h2><table class="tl"><thead><tr><th>date</th><th>as written'
+                     "</th><th>event</th></tr></thead><tbody>")
+        for t in data["timeline"]:
+            star = (' <span class="tag" title="reference date inferred from the text">'
+                    "inferred</span>") if t.get("reference_inferred") else ""
+            parts.append(f"<tr><td>{e(t['date'])}{star}</td><td>{e(t['expression'])}</td>"
+                         f"<td>{e(t['text'])}{_marks(t['sources'], num)}</td></tr>")
+        parts.append("</tbody></table>")
+        refs = [r for r in data.get("reference_dates", []) if r["how"] != "published"]
+        if refs:
+            parts.append('<p class="small">Reference dates not from metadata: ' + "; ".join(
+                f"[{num.get(r['article'], '?')}] {e(r['date'] or 'unknown')} ({e(r['how'])})"
+                for r in refs) + ".</p>")
+    if data.get("entities"):
+        parts.append(f"<h2>People, organisations and places ({len(data['entities'])})</h2>"
+                     "<table><thead><tr><th>name</th><th>type</th><th>also written</th>"
+                     "<th>outlets</th><th>mentions</th></tr></thead><tbody>")
+        for ent in data["entities"]:
+            outlets = " ".join(f"[{num.get(a, '?')}]" for a in ent["articles"])
+            parts.append(f"<tr><td>{e(ent['name'])}</td><td>{e(ent['type'])}</td>"
+                         f"<td>{e(', '.join(ent['aliases']))}</td><td>{outlets}</td>"
+                         f"<td>{len(ent['mentions'])}</td></tr>")
+        parts.append("</tbody></table>")
+    return parts

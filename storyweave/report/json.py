@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from storyweave.crosscheck import exclusives, reference_dates
 from storyweave.model import SCHEMA, Rejected, SentenceRef, Story
 
 
@@ -64,6 +65,8 @@ def story_to_dict(story: Story) -> dict[str, Any]:
         "timeline": story.timeline,
         "entities": story.entities,
         "quotes": story.quotes,
+        "exclusives": exclusives(story),
+        "reference_dates": reference_dates(story),
         "dropped": [
             {"article": d.article, "text": d.text, "reason": d.reason} for d in story.dropped
         ],

@@ -48,9 +48,8 @@ def render_markdown(story: Any) -> str:
             continue
         row = " | ".join("●" if a["id"] in f["articles"] else "" for a in data["articles"])
         out.append(f"| {_cell(f['text'])} | {f['support']} | {row} |")
-    exclusive = [f for f in data["facts"] if f.get("exclusive")]
-    out += ["", f"{len(exclusive)} further facts are reported by one outlet only "
-            "(see the JSON report).", ""]
+    out.append("")
+    out += cross_source_markdown(data, num)
     if notes:
         out += ["## Cited sentences", "", *dict.fromkeys(notes), ""]
     if data["rejected"]:
@@ -63,3 +62,61 @@ def render_markdown(story: Any) -> str:
             for d in data["dropped"]]
     out += ["", "</details>", ""]
     return "\n".join(out)
+
+
+def _refs(items: list[dict[str, Any]], num: dict[str, int]) -> str:
+    """Citation marks [n.m] for a list of {article, sentence} items, each once."""
+    marks = dict.fromkeys(f"[{num.get(i['article'], '?')}.{i['sentence'] + 1}]" for i in items)
+    return "".join(marks)
+
+
+def cross_source_markdown(data: dict[str, Any], num: dict[str, int]) -> list[str]:
+    """Exclusives, contradictions, quotes, timeline and entities (the cross-source analysis)."""
+    out: list[str] = []
+    groups = [g for g in data.get("exclusives", []) if g["facts"]]
+    if groups:
+        out += ["## Reported by one outlet only", ""]
+        for g in groups:
+            n = num.get(g["article"], "?")
+            out.append(f"**[{n}] {g['source']}** ({len(g['facts'])})")
+            out.append("")
+            out += [f"- {_cell(f['text'])} [{n}.{f['sentence'] + 1}]" for f in g["facts"]]
+            out.append("")
+    if data.get("conflicts"):
+        out += ["## Contradictions", ""]
+        for c in data["conflicts"]:
+            out.append(f"- **{c['about']}**")
+            for k in c["claims"]:
+                out.append(f"  - [{num.get(k['article'], '?')}.{k['sentence'] + 1}] "
+                           f"**{k['value']}**: {_cell(k['text'])}")
+        out.append("")
+    if data.get("quotes"):
+        out += ["## Quotes", ""]
+        for q in data["quotes"]:
+            who = q["speaker"] or "unknown speaker"
+            out.append(f"- **{who}**: “{_cell(q['text'])}” {_refs(q['sources'], num)}")
+        out.append("")
+    if data.get("timeline"):
+        out += ["## Timeline", ""]
+        inferred = False
+        for t in data["timeline"]:
+            mark = "*" if t.get("reference_inferred") else ""
+            inferred = inferred or bool(mark)
+            out.append(f"- **{t['date']}**{mark} ({t['expression']}): {_cell(t['text'])} "
+                       f"{_refs(t['sources'], num)}")
+        if inferred:
+            refs = [r for r in data.get("reference_dates", []) if r["how"] != "published"]
+            how = "; ".join(f"[{num.get(r['article'], '?')}] {r['date'] or 'unknown'} "
+                            f"({r['how']})" for r in refs)
+            out += ["", "\\* resolved against a reference date inferred from the text, not "
+                        f"from publication metadata: {how}."]
+        out.append("")
+    if data.get("entities"):
+        out += ["## People, organisations and places", "",
+                "| name | type | also written | outlets | mentions |", "|---|---|---|---|---|"]
+        for e in data["entities"]:
+            outlets = " ".join(f"[{num.get(a, '?')}]" for a in e["articles"])
+            out.append(f"| {_cell(e['name'])} | {e['type']} | {_cell(', '.join(e['aliases']))} "
+                       f"| {outlets} | {len(e['mentions'])} |")
+        out.append("")
+    return out

@@ -1,0 +1,306 @@
+"""Conflicts: the same thing reported with incompatible values by different articles.
+
+Two kinds of evidence, both from the alignment and the spaCy parse:
+
+**Values of one fact.** Sentences of different articles that report the same fact (same fact in
+the alignment, or cosine >= ``PAIR_SIMILARITY``) and give a number, ordinal or date *to the
+same word* (the number's head noun, "12 people" vs "15 people"; the date's governing word,
+"struck on Monday" vs "struck on Tuesday") with different values. Approximate numbers
+("more than 50", "about 50") tolerate ``APPROX`` relative difference; a date disagrees only when
+neither contains the other, so precision is not conflict ("June" vs "June 19"), nor is a week
+(too vague to dispute).
+
+**Dated events.** A date attached to an event word (trip, visit, meeting, attack, ...; the
+object or complement of a light verb such as "made his first visit") with an ordinal gives a
+claim "the first trip was in March"; "since" gives a lower bound ("the third trip since April"
+means the series began in April or later). Claims of different articles about the same event
+series (same event word class, same ordinal, same actor when both name one) conflict when their
+dates cannot both hold: two different dates of the first trip, or a first trip dated before
+another outlet's "since".
+
+Each conflict: ``about`` (what is disputed), ``kind`` and ``claims`` (article, sentence, text,
+value); claims about the same thing are gathered into one conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+from typing import Any
+
+from storyweave.align import Alignment
+from storyweave.crosscheck.dates import Reference, resolve
+from storyweave.crosscheck.entities import EntityIndex, build_entities
+from storyweave.crosscheck.timeline import references
+from storyweave.model import AnalyzedArticle, Story
+
+PAIR_SIMILARITY = 0.35
+APPROX = 0.15
+NUMBER_LABELS = {"CARDINAL": "number", "MONEY": "money", "PERCENT": "percent",
+                 "QUANTITY": "quantity"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+            "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3,
+            "4th": 4, "5th": 5}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+                "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+                "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+                "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+                "a dozen": 12, "dozen": 12}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3,
+          "m": 1e6, "bn": 1e9}
+APPROX_WORDS = re.compile(r"\b(about|around|nearly|almost|roughly|some|over|more than|"
+                          r"less than|at least|up to|approximately|estimated|dozens|hundreds|"
+                          r"thousands|several|fewer than|under|as many as)\b", re.I)
+EVENT_CLASSES = {
+    "trip": {"trip", "visit", "journey", "tour", "travel", "voyage", "excursion"},
+    "meeting": {"meeting", "meet", "summit", "talk", "encounter"},
+    "attack": {"attack", "bombing", "blast", "explosion", "shooting", "strike", "raid"},
+    "quake": {"earthquake", "quake", "tremor", "aftershock"},
+    "arrest": {"arrest", "detention"},
+    "death": {"death", "die", "killing", "murder"},
+    "election": {"election", "vote", "poll", "referendum", "ballot"},
+    "launch": {"launch", "release", "announcement", "unveiling"},
+}
+EVENT_OF = {w: cls for cls, ws in EVENT_CLASSES.items() for w in ws}
+LIGHT_VERBS = {"make", "take", "have", "be", "pay", "hold", "come", "mark", "go"}
+
+
+def parse_number(text: str) -> tuple[float, bool] | None:
+    """(value, approximate) of a number expression, or None."""
+    t = text.lower().replace(",", "")
+    approx = bool(APPROX_WORDS.search(t))
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|k|m)?\b", t)
+    if m:
+        value = float(m.group(1)) * SCALES.get(m.group(2) or "", 1.0)
+        return value, approx
+    for word, value in sorted(NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{word}\b", t):
+            scale = next((s for k, s in SCALES.items() if len(k) > 2 and k in t), 1.0)
+            return value * scale, approx
+    return None
+
+
+def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
+    return article.doc.char_span(start, end, alignment_mode="expand") if article.doc else None
+
+
+def _head_word(span: Any) -> str | None:
+    """The word a value is about: a number's head noun, a date's governing word."""
+    root = span.root
+    tok = root
+    if tok.dep_ == "pobj" and tok.head.dep_ == "prep":
+        tok = tok.head.head
+    elif tok.dep_ in {"nummod", "amod", "quantmod", "npadvmod", "compound", "nmod"}:
+        tok = tok.head
+    else:
+        tok = tok.head if tok.head is not tok else tok
+    if tok is root:
+        return None
+    return tok.lemma_.lower()
+
+
+def _event_of(token: Any) -> Any | None:
+    """The event word a date attaches to, through a light verb ("made his first visit")."""
+    if EVENT_OF.get(token.lemma_.lower()):
+        return token
+    if token.lemma_.lower() in LIGHT_VERBS:
+        for child in token.children:
+            if child.dep_ in {"dobj", "attr", "nsubj", "nsubjpass"} and EVENT_OF.get(
+                    child.lemma_.lower()):
+                return child
+        for child in token.children:
+            if child.dep_ in {"attr", "dobj"}:
+                for sub in child.subtree:
+                    if EVENT_OF.get(sub.lemma_.lower()):
+                        return sub
+    return None
+
+
+def _ordinal(event: Any, anchor: Any) -> int | None:
+    near = list(event.children) + list(anchor.children) + [anchor]
+    if event.dep_ in {"nsubj", "nsubjpass"} and event.head.lemma_.lower() in LIGHT_VERBS:
+        # "the visit in March was his first trip": the ordinal sits on the complement
+        for comp in event.head.children:
+            if comp.dep_ in {"attr", "dobj"}:
+                near += [comp, *comp.children]
+    for tok in near:
+        val = ORDINALS.get(tok.lower_)
+        if val:
+            return val
+    return None
+
+
+def _actor(event: Any, verb: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
+    for tok in list(event.children) + list(verb.children):
+        if tok.dep_ in {"poss", "nsubj"}:
+            if tok.lower_ in {"he", "she", "his", "her"}:
+                ent = index.before(article.id, tok.idx, {"person"})
+            else:
+                ent = index.at(article.id, tok.idx, tok.idx + len(tok.text))
+            if ent is not None:
+                return ent.name
+    return None
+
+
+def _contains(a: str, b: str) -> bool:
+    return a.startswith(b) or b.startswith(a)
+
+
+def _claim(article: AnalyzedArticle, sent: Any, value: str, shown: str) -> dict[str, Any]:
+    return {"article": article.id, "sentence": sent.index, "text": sent.text, "value": shown,
+            "normalized": value}
+
+
+def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(values attached to words, dated event claims) of every sentence."""
+    values: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for art in story.articles:
+        if art.doc is None:
+            continue
+        ref = refs.get(art.id, Reference(None, "none")).date
+        for sent in art.sentences:
+            for m in sent.entities:
+                span = _span(art, m.start, m.end)
+                if span is None or len(span) == 0:
+                    continue
+                head = _head_word(span)
+                base = {"article": art.id, "sentence": sent.index, "text": m.text, "head": head,
+                        "sent": sent, "art": art}
+                if m.label in NUMBER_LABELS:
+                    num = parse_number(m.text)
+                    if num is not None and head:
+                        values.append({**base, "kind": NUMBER_LABELS[m.label], "value": num})
+                elif m.label == "ORDINAL" and m.text.lower() in ORDINALS and head:
+                    values.append({**base, "kind": "ordinal", "value": ORDINALS[m.text.lower()]})
+                elif m.label == "DATE":
+                    got = resolve(m.text, ref)
+                    if got is None or got[1] == "week":
+                        continue
+                    root = span.root
+                    prep = root.head if root.dep_ == "pobj" else None
+                    relation = "since" if prep is not None and prep.lower_ in {
+                        "since", "after"} else "at"
+                    if relation == "at" and prep is not None and prep.lower_ not in {
+                            "in", "on", "during", "at"}:
+                        continue
+                    if head and relation == "at":
+                        values.append({**base, "kind": "date", "value": got[0]})
+                    anchor = prep.head if prep is not None else root.head
+                    event = _event_of(anchor)
+                    if event is None:
+                        continue
+                    ordinal = _ordinal(event, anchor)
+                    if ordinal is None:
+                        continue
+                    events.append({**base, "event": EVENT_OF[event.lemma_.lower()],
+                                   "ordinal": ordinal, "relation": relation, "date": got[0],
+                                   "actor": _actor(event, anchor, art, index)})
+    return values, events
+
+
+def _differ(kind: str, a: Any, b: Any) -> bool:
+    if kind == "date":
+        return not _contains(a, b)
+    if kind == "ordinal":
+        return a != b
+    (x, ax), (y, ay) = a, b
+    if x == y:
+        return False
+    if ax or ay:
+        return abs(x - y) > APPROX * max(abs(x), abs(y))
+    return True
+
+
+def find_conflicts(story: Story, alignment: Alignment | None,
+                   index: EntityIndex | None = None) -> list[dict[str, Any]]:
+    if alignment is None or len(story.articles) < 2:
+        return []
+    index = index or build_entities(story)
+    refs = references(story)
+    values, events = sentence_values(story, refs, index)
+    pos = {(s.article, s.index): i for i, s in enumerate(alignment.sentences)}
+    pairs: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+
+    def same_fact(x: dict[str, Any], y: dict[str, Any]) -> bool:
+        i, j = pos.get((x["article"], x["sentence"])), pos.get((y["article"], y["sentence"]))
+        if i is None or j is None:
+            return False
+        return bool(alignment.fact_of[i] == alignment.fact_of[j]
+                    or alignment.similarity[i, j] >= PAIR_SIMILARITY)
+
+    for x, y in combinations(values, 2):
+        if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
+            continue
+        if not _differ(x["kind"], x["value"], y["value"]) or not same_fact(x, y):
+            continue
+        # the other sentence must not also carry this value: then it is two things, not one
+        if any(v["article"] == y["article"] and v["sentence"] == y["sentence"]
+               and v["kind"] == x["kind"] and not _differ(x["kind"], x["value"], v["value"])
+               for v in values) or any(
+               v["article"] == x["article"] and v["sentence"] == x["sentence"]
+               and v["kind"] == y["kind"] and not _differ(y["kind"], y["value"], v["value"])
+               for v in values):
+            continue
+        pairs.append((f"{x['kind']} of '{x['head']}'", x["kind"], x, y))
+
+    for x, y in combinations(events, 2):
+        if x["article"] == y["article"] or x["event"] != y["event"]:
+            continue
+        if x["actor"] and y["actor"] and x["actor"] != y["actor"]:
+            continue
+        if x["relation"] == y["relation"] == "at":
+            if x["ordinal"] != y["ordinal"] or not _differ("date", x["date"], y["date"]):
+                continue
+            nth = next(k for k, v in ORDINALS.items() if v == x["ordinal"])
+            pairs.append((f"event:{nth} {x['event']}", "date", x, y))
+        elif {x["relation"], y["relation"]} == {"at", "since"}:
+            at, since = (x, y) if x["relation"] == "at" else (y, x)
+            if at["ordinal"] != 1:
+                continue
+            # the first event dated before the other outlet's "since" bound
+            if at["date"] < since["date"] and not _contains(at["date"], since["date"]):
+                pairs.append((f"event:first {x['event']}", "date", at, since))
+
+    conflicts: list[dict[str, Any]] = []
+    for about, kind, x, y in pairs:
+        cx = _claim(x["art"], x["sent"], _norm(x), x["text"] if x.get("relation") != "since"
+                    else f"since {x['text']}")
+        cy = _claim(y["art"], y["sent"], _norm(y), y["text"] if y.get("relation") != "since"
+                    else f"since {y['text']}")
+        for c in conflicts:
+            keys = {(k["article"], k["sentence"], k["value"]) for k in c["claims"]}
+            if c["about"] == about and ((cx["article"], cx["sentence"], cx["value"]) in keys or (
+                    cy["article"], cy["sentence"], cy["value"]) in keys):
+                for claim in (cx, cy):
+                    if (claim["article"], claim["sentence"], claim["value"]) not in keys:
+                        c["claims"].append(claim)
+                break
+        else:
+            conflicts.append({"about": about, "kind": kind, "claims": [cx, cy],
+                              "_actors": set()})
+        c = next(c for c in conflicts if c["about"] == about and cx in c["claims"])
+        c["_actors"].update(v["actor"] for v in (x, y) if v.get("actor"))
+    for c in conflicts:
+        actors = c.pop("_actors")
+        if c["about"].startswith("event:"):
+            who = f"{sorted(actors)[0]}'s " if len(actors) == 1 else ""
+            c["about"] = f"date of {who}{c['about'][6:]}"
+        c["articles"] = sorted({k["article"] for k in c["claims"]})
+    return conflicts
+
+
+def _norm(v: dict[str, Any]) -> str:
+    if "relation" in v:
+        return (">=" if v["relation"] == "since" else "") + v["date"]
+    val = v["value"]
+    if v["kind"] in {"date", "ordinal"}:
+        return str(val)
+    num, approx = val
+    return ("~" if approx else "") + (f"{num:g}")
+
+
+def enrich_conflicts(story: Story, alignment: Alignment | None = None) -> None:
+    story.conflicts = find_conflicts(story, alignment)
