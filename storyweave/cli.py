@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from storyweave import __version__
+from storyweave.evaluate.cli import add_eval
 from storyweave.ingest import read_paths, records_to_articles
 from storyweave.ingest.files import iter_jsonl
 from storyweave.model import SCHEMA, Rejected
@@ -149,7 +150,7 @@ def add_summarize(sub: Any) -> None:
     p.set_defaults(func=cmd_summarize)
 
 
-REGISTRARS: list[Registrar] = [add_summarize]
+REGISTRARS: list[Registrar] = [add_summarize, add_eval]
 
 
 def build_parser() -> argparse.ArgumentParser:

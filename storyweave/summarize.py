@@ -51,8 +51,10 @@ class BaseSummarizer:
     def eligible(self, s: Sentence) -> bool:
         return self.min_words <= s.words <= self.max_words and not s.text.rstrip().endswith("?")
 
-    def summarize(self, alignment: Alignment, words: int = 150) -> Summary:
-        order = self.select(alignment, words)
+    def summarize(self, alignment: Alignment, words: int = 150, fill: bool = False) -> Summary:
+        """The summary; with ``fill`` the last sentence may overrun ``words`` (the evaluation
+        truncates every system's output to the budget the same way)."""
+        order = self.select(alignment, words, fill)
         sentences = [
             SummarySentence(
                 text=alignment.sentences[i].text,
@@ -65,7 +67,7 @@ class BaseSummarizer:
 
     __call__ = summarize
 
-    def select(self, alignment: Alignment, words: int) -> list[int]:
+    def select(self, alignment: Alignment, words: int, fill: bool = False) -> list[int]:
         raise NotImplementedError
 
 
@@ -73,7 +75,7 @@ class BaseSummarizer:
 class LeadSummarizer(BaseSummarizer):
     """First sentences of each article, round robin, until the budget is spent."""
 
-    def select(self, alignment: Alignment, words: int) -> list[int]:
+    def select(self, alignment: Alignment, words: int, fill: bool = False) -> list[int]:
         by_article: dict[str, list[int]] = {}
         for i, s in enumerate(alignment.sentences):
             if self.eligible(s):
@@ -87,7 +89,7 @@ class LeadSummarizer(BaseSummarizer):
                 if depth < len(q):
                     i = q[depth]
                     n = len(alignment.sentences[i].text.split())
-                    if used + n <= words:
+                    if used + n <= words or (fill and used < words):
                         chosen.append(i)
                         used += n
             depth += 1
@@ -148,7 +150,7 @@ class SupportSummarizer(BaseSummarizer):
                 score[i] = -1.0
         return score
 
-    def select(self, alignment: Alignment, words: int) -> list[int]:
+    def select(self, alignment: Alignment, words: int, fill: bool = False) -> list[int]:
         score = self.scores(alignment)
         chosen: list[int] = []
         facts_used: set[int] = set()
@@ -158,7 +160,8 @@ class SupportSummarizer(BaseSummarizer):
             if score[i] < 0:
                 break
             n = len(alignment.sentences[i].text.split())
-            if used + n > words or alignment.fact_of[i] in facts_used:
+            fits = used + n <= words or (fill and used < words)
+            if not fits or alignment.fact_of[i] in facts_used:
                 continue
             if chosen and alignment.similarity[i, chosen].max() >= self.redundancy:
                 continue

@@ -1,0 +1,259 @@
+"""Run storyweave and its peers on clusters, score with ROUGE, time them, and tabulate.
+
+For each cluster: clean and split the articles once (storyweave's cleaner and spaCy; timed as
+``prepare``), then let every system choose among those sentences under the same word budget
+(timed per system: the ``select`` call only, warm, on already-split sentences), truncate every
+output to the budget the same way and score it with rouge-score. Means come with bootstrap
+95% intervals over clusters; storyweave is compared with every other system by a paired
+bootstrap of the per-cluster differences.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storyweave.evaluate.data import Cluster
+from storyweave.evaluate.peers import (
+    ALL_SYSTEMS,
+    Prepared,
+    System,
+    make_system,
+    sentence_tokens,
+    truncate,
+)
+from storyweave.evaluate.rouge import (
+    MEASURES,
+    METRICS,
+    Rouge,
+    bootstrap,
+    bootstrap_indices,
+    paired_difference,
+)
+
+DEFAULT_WORDS = 230  # ~ mean Multi-News reference length (227.8 words on the dev sample)
+LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "recall": "R", "f1": "F"}
+
+
+@dataclass
+class EvalResult:
+    """Per-cluster scores and timings of every system, plus their aggregates."""
+
+    systems: list[str]
+    words: int | str
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    prepare_seconds: list[float] = field(default_factory=list)
+    resamples: int = 1000
+    seed: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def values(self, system: str, metric: str, measure: str) -> list[float]:
+        return [c["systems"][system]["rouge"][metric][measure] for c in self.clusters]
+
+    def seconds(self, system: str) -> list[float]:
+        return [c["systems"][system]["seconds"] for c in self.clusters]
+
+    def summary(self) -> dict[str, Any]:
+        idx = bootstrap_indices(len(self.clusters), self.resamples, self.seed)
+        out: dict[str, Any] = {"systems": {}, "n": len(self.clusters), "words": self.words,
+                               "resamples": self.resamples, "settings": self.settings}
+        for name in self.systems:
+            row: dict[str, Any] = {}
+            for metric in METRICS:
+                for measure in MEASURES:
+                    row[f"{metric}_{measure}"] = bootstrap(
+                        self.values(name, metric, measure), idx).as_dict()
+            secs = self.seconds(name)
+            row["ms_mean"] = 1000 * statistics.fmean(secs) if secs else float("nan")
+            row["ms_median"] = 1000 * statistics.median(secs) if secs else float("nan")
+            row["words_mean"] = statistics.fmean(
+                c["systems"][name]["words"] for c in self.clusters) if self.clusters else 0.0
+            out["systems"][name] = row
+        if self.prepare_seconds:
+            out["prepare_ms_mean"] = 1000 * statistics.fmean(self.prepare_seconds)
+        if "storyweave" in self.systems:
+            sw = out["systems"]["storyweave"]
+            if self.prepare_seconds:
+                sw["end_to_end_ms_mean"] = out["prepare_ms_mean"] + sw["ms_mean"]
+            diffs: dict[str, Any] = {}
+            for name in self.systems:
+                if name == "storyweave":
+                    continue
+                d: dict[str, Any] = {}
+                for metric in ("rouge1", "rouge2"):
+                    for measure in MEASURES:
+                        interval, p = paired_difference(
+                            self.values("storyweave", metric, measure),
+                            self.values(name, metric, measure), idx)
+                        d[f"{metric}_{measure}"] = {**interval.as_dict(), "p_not_better": p}
+                speed = out["systems"][name]["ms_mean"] / max(sw["ms_mean"], 1e-9)
+                d["speedup"] = speed
+                diffs[name] = d
+            out["storyweave_vs"] = diffs
+        return out
+
+
+def prepare(cluster: Cluster, pipeline: Any) -> Prepared:
+    start = time.perf_counter()
+    analyzed, _, _ = pipeline.prepare(cluster.articles)
+    sentences = [s for a in analyzed for s in a.sentences]
+    prepared = Prepared(cluster, analyzed, sentences, sentence_tokens(analyzed))
+    prepared.seconds = time.perf_counter() - start
+    return prepared
+
+
+def evaluate(
+    clusters: Sequence[Cluster],
+    systems: Sequence[str | System] = ALL_SYSTEMS,
+    words: int | str = DEFAULT_WORDS,
+    pipeline: Any = None,
+    progress: bool | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+    keep_outputs: bool = False,
+) -> EvalResult:
+    """Score ``systems`` on ``clusters`` at ``words`` words (or ``"ref"``: each cluster's
+    reference length)."""
+    from tqdm import tqdm
+
+    from storyweave.pipeline import Pipeline
+
+    if words != "ref" and (not isinstance(words, int) or words < 1):
+        raise ValueError("words must be a positive integer or 'ref'")
+    pipeline = pipeline or Pipeline()
+    objs = [make_system(s) if isinstance(s, str) else s for s in systems]
+    names = [s.name for s in objs]
+    if len(set(names)) != len(names):
+        raise ValueError("a system is listed twice")
+    rouge = Rouge()
+    result = EvalResult(names, words, resamples=resamples, seed=seed)
+    pipeline.nlp  # load spaCy before timing anything  # noqa: B018
+    warmed = False
+    bar = tqdm(clusters, desc="eval", unit="cluster", file=sys.stderr, leave=False,
+               disable=(not progress) if progress is not None else None)
+    for cluster in bar:
+        prepared = prepare(cluster, pipeline)
+        budget = cluster.reference_words if words == "ref" else int(words)
+        if not warmed and prepared.sentences:  # first calls pay imports and caches: not timed
+            for system in objs:
+                system.select(prepared, budget)
+            warmed = True
+        row: dict[str, Any] = {"id": cluster.id, "budget": budget,
+                               "sentences": len(prepared.sentences),
+                               "source_words": sum(s.words for s in prepared.sentences),
+                               "prepare_seconds": prepared.seconds, "systems": {}}
+        for system in objs:
+            start = time.perf_counter()
+            chosen = system.select(prepared, budget) if prepared.sentences else []
+            seconds = time.perf_counter() - start
+            text = truncate([prepared.sentences[i].text for i in chosen], budget)
+            entry: dict[str, Any] = {
+                "rouge": rouge.score(text, cluster.references),
+                "seconds": seconds,
+                "words": len(text.split()),
+            }
+            if keep_outputs:
+                entry["selected"] = chosen
+                entry["text"] = text
+            row["systems"][system.name] = entry
+        result.clusters.append(row)
+        result.prepare_seconds.append(prepared.seconds)
+    bar.close()
+    return result
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}"
+
+
+def _ci(iv: dict[str, float]) -> str:
+    return f"{_pct(iv['mean'])} [{_pct(iv['low'])}, {_pct(iv['high'])}]"
+
+
+def markdown_table(summary: dict[str, Any]) -> str:
+    """Scores (x100, mean [95% CI]) and per-cluster time of each system, as Markdown."""
+    cols = [(m, ms) for m in METRICS for ms in ("f1", "recall")]
+    head = ["system"] + [f"{LABELS[m]} {LABELS[ms]}" for m, ms in cols] + [
+        "ms/cluster", "× faster"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    systems = summary["systems"]
+    sw_ms = systems.get("storyweave", {}).get("ms_mean")
+    order = sorted(systems, key=lambda s: (s == "oracle", -systems[s]["rouge2_f1"]["mean"]))
+    for name in order:
+        row = systems[name]
+        cells = [f"**{name}**" if name == "storyweave" else name]
+        cells += [_ci(row[f"{m}_{ms}"]) for m, ms in cols]
+        cells.append(f"{row['ms_mean']:.2f}")
+        cells.append("" if not sw_ms or name == "storyweave"
+                     else f"{row['ms_mean'] / sw_ms:.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown_differences(summary: dict[str, Any]) -> str:
+    diffs = summary.get("storyweave_vs")
+    if not diffs:
+        return ""
+    head = ["storyweave minus", "R-1 F", "R-1 R", "R-2 F", "R-2 R"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, d in diffs.items():
+        cells = [name]
+        for key in ("rouge1_f1", "rouge1_recall", "rouge2_f1", "rouge2_recall"):
+            iv = d[key]
+            cells.append(f"{100 * iv['mean']:+.2f} [{100 * iv['low']:+.2f}, "
+                         f"{100 * iv['high']:+.2f}]")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def text_table(summary: dict[str, Any]) -> str:
+    """A plain table for the terminal (means x100; intervals in the Markdown/JSON files)."""
+    systems = summary["systems"]
+    cols = [(m, ms) for m in METRICS for ms in ("f1", "recall")]
+    head = f"{'system':<12}" + "".join(f"{LABELS[m] + ' ' + LABELS[ms]:>14}" for m, ms in cols)
+    head += f"{'ms/cluster':>12}"
+    lines = [head]
+    order = sorted(systems, key=lambda s: (s == "oracle", -systems[s]["rouge2_f1"]["mean"]))
+    for name in order:
+        row = systems[name]
+        line = f"{name:<12}"
+        for m, ms in cols:
+            iv = row[f"{m}_{ms}"]
+            line += f"{_pct(iv['mean']):>7}±{100 * (iv['high'] - iv['low']) / 2:<6.2f}"
+        line += f"{row['ms_mean']:>12.2f}"
+        lines.append(line)
+    budget = summary["words"]
+    lines.append(f"{summary['n']} clusters, budget {budget} words; ROUGE x100 (rouge-score, "
+                 f"stemmed), ± half the 95% bootstrap interval; ms/cluster = select step only")
+    if "prepare_ms_mean" in summary:
+        lines.append(f"prepare (clean + spaCy) {summary['prepare_ms_mean']:.1f} ms/cluster; "
+                     f"storyweave end to end "
+                     f"{systems.get('storyweave', {}).get('end_to_end_ms_mean', float('nan')):.1f}"
+                     " ms/cluster")
+    return "\n".join(lines)
+
+
+def write_outputs(result: EvalResult, out: str | Path, command: str = "") -> dict[str, Any]:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.summary()
+    summary["command"] = command
+    (out / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    with (out / "clusters.jsonl").open("w", encoding="utf-8") as fh:
+        for row in result.clusters:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    md = [f"# storyweave eval: {summary['n']} clusters, {summary['words']} words", ""]
+    if command:
+        md += [f"Command: `{command}`", ""]
+    md += [markdown_table(summary), "", markdown_differences(summary), ""]
+    (out / "results.md").write_text("\n".join(md), encoding="utf-8")
+    return summary
