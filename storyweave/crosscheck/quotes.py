@@ -88,18 +88,18 @@ def _straight_opens(text: str, i: int) -> bool:
 
 
 def find_quote_spans(text: str) -> list[Span]:
-    """Quotation spans of a text, paired per paragraph; unbalanced marks are dropped."""
+    """Quotation spans of a text, paired per paragraph; unbalanced marks are dropped.
+
+    A quotation left open at a paragraph's end continues only when the next paragraph opens
+    with a quotation mark; it then ends where a later paragraph closes it.
+    """
     spans: list[Span] = []
     paras = _paragraphs(text)
-    carry: int | None = None  # open_at of a quote continued from the previous paragraph
+    carry: tuple[int, int] | None = None  # (open_at, content start) of a continued quote
     for p_no, (p_start, p_end) in enumerate(paras):
         para = text[p_start:p_end]
         open_mark: str | None = None
         open_at = 0
-        if carry is not None:
-            m = _MARK.match(para.lstrip())
-            if not m:
-                carry = None
         for m in _MARK.finditer(para):
             mark, at = m.group(), p_start + m.start()
             if open_mark is None:
@@ -108,25 +108,20 @@ def find_quote_spans(text: str) -> list[Span]:
                 continue
             closes = (mark == '"' and open_mark == '"' and not _straight_opens(text, at)) or (
                 open_mark in PAIRS and mark == PAIRS[open_mark])
-            if closes or (mark == '"' and open_mark == '"'):
-                if closes:
-                    start = carry if carry is not None else open_at
-                    spans.append(Span(open_at + len(open_mark), at, start, at + len(mark)))
-                    carry = None
-                    open_mark = None
-                else:  # a straight mark that opens again: the previous one was unbalanced
-                    open_at = at
+            if closes:
+                first_open, start = carry or (open_at, open_at + len(open_mark))
+                spans.append(Span(start, at, first_open, at + len(mark)))
+                carry, open_mark = None, None
             elif mark in PAIRS or mark == '"':
-                open_at, open_mark = at, mark  # reopened: the earlier mark never closed
-        if open_mark is not None:
-            nxt = text[paras[p_no + 1][0]:paras[p_no + 1][1]].lstrip() if p_no + 1 < len(
-                paras) else ""
-            if nxt[:2] == "``" or (nxt[:1] and nxt[:1] in '“"«„'):
-                spans.append(Span(open_at + len(open_mark), p_end, carry if carry is not None
-                                  else open_at, p_end))
-                carry = carry if carry is not None else open_at
-            else:
-                carry = None
+                # a new opening mark: the earlier one never closed, and nor did any carry
+                open_at, open_mark, carry = at, mark, None
+        if open_mark is None:
+            carry = None
+            continue
+        nxt = text[paras[p_no + 1][0]:paras[p_no + 1][1]].lstrip() if p_no + 1 < len(
+            paras) else ""
+        if nxt[:2] == "``" or (nxt[:1] and nxt[:1] in '“"«„'):
+            carry = carry or (open_at, open_at + len(open_mark))
         else:
             carry = None
     return [s for s in spans if 0 < s.end - s.start <= MAX_CHARS]
@@ -166,19 +161,24 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
     ent = index.at(article.id, token.idx, token.idx + len(token.text))
     if ent is not None:
         return ent.name, token.text
-    for child in token.children:
-        if child.dep_ == "appos":
+    for child in token.subtree:
+        if child.dep_ == "appos" and child.i > token.i:
             sub = doc[child.left_edge.i:child.right_edge.i + 1]
             ent = index.at(article.id, child.idx, child.idx + len(child.text)) or index.at(
                 article.id, sub.start_char, sub.end_char)
-            if ent is not None:
+            if ent is not None and ent.type == "person":
                 return ent.name, sub.text
     left = token.left_edge.i
     phrase = doc[left:token.i + 1]
     ent = index.at(article.id, phrase.start_char, phrase.end_char)
     if ent is not None and ent.type in {"person", "organisation"}:
         return ent.name, phrase.text
-    if token.pos_ in {"NOUN", "PROPN"}:
+    if token.pos_ == "PROPN":  # a name spaCy did not tag: "the Porthaven Courier"
+        name = phrase.text
+        if phrase[0].lower_ in {"the", "a", "an"} and len(phrase) > 1:
+            name = phrase[1:].text
+        return name, phrase.text
+    if token.pos_ == "NOUN":
         return phrase.text, phrase.text
     return None, phrase.text
 
@@ -232,11 +232,11 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         last = sentence_at(article, max(span.end - 1, span.start))
         if first is None or last is None:
             continue
-        lo, hi = first.start, last.end
+        lo, hi, own_end = first.start, last.end, last.end
         if last.index + 1 < len(sents):
             nxt = sents[last.index + 1]
             tail = text[span.close_at:last.end].strip(" ,.;”\"'")
-            if not tail and nxt.words <= 10:
+            if not tail and nxt.words <= 10 and nxt.paragraph == last.paragraph:
                 hi = nxt.end
         if first.index > 0 and sents[first.index - 1].text.rstrip().endswith(":"):
             lo = sents[first.index - 1].start
@@ -244,7 +244,9 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         f = Found(article.id, span.start, span.end, content,
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
         if cands:
-            def distance(tok: Any, span: Span = span) -> int:
+            def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
+                if tok.idx >= own_end:  # the next sentence: only when the quote's has none
+                    return 10**5 + tok.idx
                 if tok.idx >= span.close_at:
                     return tok.idx - span.close_at
                 if tok.idx < span.open_at:

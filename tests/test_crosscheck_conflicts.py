@@ -1,0 +1,57 @@
+"""Contradictions on texts written for the test: real disagreements, not paraphrase."""
+
+from __future__ import annotations
+
+from storyweave.crosscheck.conflicts import parse_number
+from storyweave.model import Article
+
+
+def test_numbers_parse_with_approximation() -> None:
+    assert parse_number("12") == (12.0, False)
+    assert parse_number("about 2,000") == (2000.0, True)
+    assert parse_number("$3.5 billion") == (3.5e9, False)
+    assert parse_number("seven") == (7.0, False)
+
+
+A = Article(id="a", source="Mountain Herald", title="Avalanche", published="2023-01-20",
+            body=("An avalanche near Lauterhorn killed 12 skiers on Thursday, police said.\n\n"
+                  "The resort opened its new lift in June.\n\n"
+                  "Rescuers searched the slope for about 300 metres below the ridge.\n\n"
+                  "Mayor Olaf Brandt made his first visit to the valley in March, and the "
+                  "village has since asked for more patrols."))
+B = Article(id="b", source="Alpine Wire", title="Deadly avalanche", published="2023-01-20",
+            body=("An avalanche near Lauterhorn killed 15 skiers on Thursday, police said.\n\n"
+                  "The resort opened its new lift on June 19.\n\n"
+                  "Rescue teams combed the slope for roughly 310 metres under the ridge.\n\n"
+                  "The trip is Olaf Brandt's second to the valley since May."))
+
+
+def test_different_counts_and_dates_are_conflicts_precision_is_not(pipeline) -> None:
+    story = pipeline.run([A, B], words=60)
+    conflicts = story.conflicts
+    kinds = {c["kind"] for c in conflicts}
+    values = [{k["value"] for k in c["claims"]} for c in conflicts]
+    assert {"12", "15"} in values  # the death toll differs
+    assert "number" in kinds
+    # "June" vs "June 19" is precision, ~300 vs ~310 metres is approximation: no conflict
+    assert not any({"June", "June 19"} <= v for v in values)
+    assert not any(any("300" in x for x in v) for v in values)
+    first = [c for c in conflicts if c["about"].startswith("date of")]
+    assert first, conflicts  # first visit in March vs "second since May"
+    for c in conflicts:
+        assert len({k["article"] for k in c["claims"]}) >= 2
+        for k in c["claims"]:
+            assert set(k) >= {"article", "sentence", "text", "value"}
+            assert story.article(k["article"]).sentences[k["sentence"]].text == k["text"]
+
+
+def test_paraphrase_is_not_conflict(pipeline) -> None:
+    c = Article(id="c", source="X", title="t", published="2023-01-20", body=(
+        "Twelve skiers died when an avalanche hit the Lauterhorn slopes on Thursday."))
+    d = Article(id="d", source="Y", title="t", published="2023-01-20", body=(
+        "An avalanche near Lauterhorn killed 12 skiers on Thursday, police said."))
+    assert pipeline.run([c, d], words=40).conflicts == []
+
+
+def test_one_article_has_no_conflicts(pipeline) -> None:
+    assert pipeline.run([A], words=40).conflicts == []

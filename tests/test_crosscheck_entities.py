@@ -1,0 +1,37 @@
+"""Entity canonicalisation on texts written for the test (invented people)."""
+
+from __future__ import annotations
+
+from storyweave.model import Article
+
+A = Article(id="a", source="North Star", title="Leader visits", body=(
+    "Park Min-jun arrived in Vellmar on Monday for talks with Chancellor Ida Korhonen.\n\n"
+    "Mr Park praised the port and met the mayor of Vellmar.\n\n"
+    "Park took over in 2016 from his late father Park Min-ho, who ruled for decades."))
+B = Article(id="b", source="Daily Meridian", title="Talks in Vellmar", body=(
+    "The visit by Park Min Jun to Vellmar is his first abroad.\n\n"
+    "Korhonen said the talks with Park were useful, and Ms Korhonen later thanked the "
+    "port workers of Vellmar."))
+
+
+def _by_name(entities, name):
+    (e,) = [e for e in entities if e["name"] == name]
+    return e
+
+
+def test_spellings_titles_and_surnames_are_one_entity(pipeline) -> None:
+    story = pipeline.run([A, B], words=50)
+    people = [e for e in story.entities if e["type"] == "person"]
+    park = [e for e in people if "Park Min" in e["name"] and "ho" not in e["name"].lower()]
+    assert len(park) == 1  # "Park Min-jun", "Park Min Jun", "Mr Park", "Park"
+    assert park[0]["articles"] == ["a", "b"]
+    assert len(park[0]["mentions"]) >= 4
+    father = [e for e in people if e["name"].replace("-", " ").lower() == "park min ho"]
+    assert len(father) == 1  # the father stays his own person
+    korhonen = [e for e in people if "Korhonen" in e["name"]]
+    assert len(korhonen) == 1 and korhonen[0]["name"] == "Ida Korhonen"
+    for e in story.entities:
+        assert set(e) >= {"name", "type", "aliases", "articles", "mentions"}
+        assert e["type"] in {"person", "organisation", "place"}
+        for m in e["mentions"]:
+            assert 0 <= m["sentence"] < len(story.article(m["article"]).sentences)

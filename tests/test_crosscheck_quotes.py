@@ -1,0 +1,98 @@
+"""Quotes and speakers on texts written for the test (invented people and places)."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyweave.crosscheck.quotes import find_quote_spans
+from storyweave.model import Article
+
+
+def _texts(text: str) -> list[str]:
+    return [text[s.start:s.end] for s in find_quote_spans(text)]
+
+
+def test_curly_straight_and_backtick_quotes_are_paired() -> None:
+    text = ('He said “the bridge is safe” and left.\n\nShe replied "we will see about that" '
+            "later.\n\nThe clerk said `` the file is closed '' at noon.")
+    assert _texts(text) == ["the bridge is safe", "we will see about that",
+                            " the file is closed "]
+
+
+def test_unbalanced_mark_does_not_swallow_the_article() -> None:
+    text = ("The mayor said “the works start soon and then nobody knew more.\n\n"
+            "Later the engineer said “the pumps are ready” to reporters.\n\n"
+            "A last paragraph with no quotation at all, ten words long or so.")
+    spans = _texts(text)
+    assert spans == ["the pumps are ready"]
+    straight = 'He said "this is odd.\n\nNothing else was quoted in this paragraph here.'
+    assert _texts(straight) == []
+
+
+def test_quote_running_over_paragraphs_continues() -> None:
+    text = ("“The first part of the statement runs on.\n\n“The second part ends here,” "
+            "she said.")
+    (span,) = find_quote_spans(text)
+    assert "first part" in text[span.start:span.end]
+    assert "second part ends here" in text[span.start:span.end]
+
+
+A = Article(id="a", source="The Harbour Gazette", title="Ferry strike ends", body=(
+    "The ferry strike in Porthaven ended on Friday after nine days.\n\n"
+    "Union leader Marta Velasquez welcomed the deal. \u201cThis is a fair agreement for every "
+    "crew member on the line,\u201d she said. \u201cWe never wanted to stop the boats.\u201d\n\n"
+    "A spokeswoman for the operator, Ines Rocha, said: \u201cServices will run normally from "
+    "Monday morning.\u201d\n\n"
+    "\u201cThe town lost a lot of money during these nine days,\u201d the Porthaven Courier "
+    "writes in its editorial.\n\n"
+    "The harbour master Tomas Berg told the Gazette that the queues had gone. "
+    "\u201cThe cars are moving again and the harbour is quiet,\u201d Berg told the Gazette."))
+B = Article(id="b", source="Coast Radio", title="Strike over", body=(
+    "Ferries in Porthaven will sail again after a nine-day strike.\n\n"
+    '"This is a fair agreement for every crew member on the line," union leader Marta '
+    'Velasquez told reporters on Friday.\n\n'
+    'According to Ines Rocha, the operator\'s spokeswoman, "the timetable will be back to '
+    'normal within a week."\n\n'
+    'The strike cost local shops dearly, traders say. What he called "a disaster" is over.'))
+
+
+@pytest.fixture(scope="module")
+def quotes(pipeline):
+    return pipeline.run([A, B], words=60).quotes
+
+
+def _speaker(quotes, fragment):
+    (q,) = [q for q in quotes if fragment in q["text"]]
+    return q
+
+
+def test_pronoun_cue_resolves_to_the_person_named_before(quotes) -> None:
+    q = _speaker(quotes, "fair agreement")
+    assert q["speaker"] == "Marta Velasquez"
+    assert q["articles"] == ["a", "b"]  # the same quote in two outlets is one quote
+    assert {s["article"] for s in q["sources"]} == {"a", "b"}
+
+
+def test_continuation_quote_keeps_its_speaker(quotes) -> None:
+    assert _speaker(quotes, "never wanted to stop")["speaker"] == "Marta Velasquez"
+
+
+def test_title_apposition_colon_and_according_to(quotes) -> None:
+    assert _speaker(quotes, "Services will run")["speaker"] == "Ines Rocha"
+    assert _speaker(quotes, "timetable will be back")["speaker"] == "Ines Rocha"
+    assert _speaker(quotes, "timetable will be back")["cue"] == "according to"
+
+
+def test_publication_and_attribution_clause(quotes) -> None:
+    assert _speaker(quotes, "lost a lot of money")["speaker"] == "Porthaven Courier"
+    q = _speaker(quotes, "cars are moving")
+    assert q["speaker"] == "Tomas Berg" and q["cue"] == "told"
+
+
+def test_scare_quotes_are_not_quotations(quotes) -> None:
+    assert not [q for q in quotes if q["text"] == "a disaster"]
+
+
+def test_no_quotes_gives_an_empty_list(pipeline) -> None:
+    art = Article(id="x", source="S", title="t", body="A plain report with no quotation in it.")
+    assert pipeline.run([art], words=20).quotes == []
