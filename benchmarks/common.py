@@ -30,8 +30,10 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
     return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python "
-            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+            f"{platform.python_version()}, {platform.system()} {platform.release()}, "
+            f"load average {load:.1f} at the start")
 
 
 def peak_rss_mib(children: bool = False) -> float:
