@@ -152,6 +152,10 @@ def add_summarize(sub: Any) -> None:
 
 REGISTRARS: list[Registrar] = [add_summarize, add_eval]
 
+from storyweave import stream_cli  # noqa: E402 - ingest, cluster, stories, show
+
+REGISTRARS += stream_cli.REGISTRARS
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

@@ -1,0 +1,295 @@
+"""Stories from a stream: clean, deduplicate, cluster and (optionally) store each new article.
+
+:class:`StreamIngestor` is what ``storyweave ingest`` and ``storyweave cluster`` run. Per
+article: clean it (an article with no story text left is rejected); give it the ingest time if
+it carries no date (``meta["published_inferred"] = "ingest time"``); refuse it if the same
+text is already known (same id or same content hash: re-ingesting is idempotent); look for
+the article it copies (MinHash LSH, :mod:`storyweave.dedup`); then let the online clusterer
+(:mod:`storyweave.cluster`) put it in a story. A copy joins its original's story while that
+story is live.
+
+With a :class:`~storyweave.store.Store`, every batch is one transaction that also saves the
+clusterer's state; if anything fails inside it, the transaction rolls back and the in-memory
+models are reloaded from the last commit, so memory and disk never disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from storyweave.clean import Cleaner
+from storyweave.cluster import StoryClusterer, to_timestamp
+from storyweave.dedup import NearDuplicates
+from storyweave.model import Article, Rejected
+from storyweave.store import Store
+
+STATE_NAME = "clusterer"
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Outcome:
+    """What happened to one input article."""
+
+    article: str | None
+    origin: str
+    status: str  # "new", "duplicate" or "rejected"
+    story: str | None = None
+    reason: str | None = None
+    copy_of: str | None = None
+
+
+@dataclass
+class IngestCounts:
+    new: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    copies: int = 0
+    new_stories: int = 0
+    dated_by_ingest: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def add(self, o: Outcome, copy: bool = False) -> None:
+        if o.status == "new":
+            self.new += 1
+            self.copies += int(copy)
+        elif o.status == "duplicate":
+            self.duplicates += 1
+        else:
+            self.rejected += 1
+            key = o.reason or "?"
+            self.reasons[key] = self.reasons.get(key, 0) + 1
+
+
+def content_hash(title: str, body: str) -> str:
+    norm = _SPACE.sub(" ", f"{title}\n{body}".lower()).strip()
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
+
+
+def iso_from_ts(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+class StreamIngestor:
+    """Runs articles through dedup and clustering, into a store if one is given."""
+
+    def __init__(self, store: Store | None = None, clusterer: StoryClusterer | None = None,
+                 dedup: NearDuplicates | None = None, cleaner: Cleaner | None = None,
+                 batch_size: int = 200, batch_df: bool = True) -> None:
+        self.store = store
+        self.batch_df = batch_df
+        self.cleaner = cleaner or Cleaner()
+        self.batch_size = batch_size
+        self._given_clusterer = clusterer
+        self._given_dedup = dedup
+        self.counts = IngestCounts()
+        self._load_models()
+
+    # ------------------------------------------------------------- models
+
+    def _load_models(self) -> None:
+        """Clusterer and dedup index as of the last commit (fresh ones without a store)."""
+        self.clusterer = self._given_clusterer or StoryClusterer()
+        self.dedup = self._given_dedup or NearDuplicates()
+        # in-memory (no store) idempotency: ids and hashes seen in this run
+        self._seen_ids: dict[str, str] = {}
+        self._seen_hashes: dict[str, str] = {}
+        self._story_of: dict[str, str] = {}
+        if self.store is None:
+            return
+        blob = self.store.load_state(STATE_NAME)
+        if blob is not None:
+            try:
+                self.clusterer = StoryClusterer.loads(blob)
+            except (ValueError, KeyError) as err:
+                from storyweave.pipeline import StoryweaveError
+
+                raise StoryweaveError(f"{self.store.path}: clustering state unreadable "
+                                      f"({err})") from None
+        elif self._given_clusterer is not None:
+            # a caller-supplied model starts fresh when the database has none yet
+            self.clusterer = StoryClusterer(**self._given_clusterer.get_params())
+        if self._given_dedup is not None:
+            self.dedup = NearDuplicates(
+                threshold=self._given_dedup.threshold, num_perm=self._given_dedup.num_perm,
+                shingle=self._given_dedup.shingle, window_hours=self._given_dedup.window_hours)
+        clock = self.clusterer.clock_
+        if clock != float("-inf"):
+            since = iso_from_ts(clock - self.dedup.window_hours * 3600)
+            for aid, published, copy_of, sig in self.store.recent_signatures(since):
+                ts = to_timestamp(published) or clock
+                self.dedup.add(aid, self.dedup.signature_from_values(sig), ts, copy_of)
+
+    # ------------------------------------------------------------- per article
+
+    def _story_of_article(self, article_id: str) -> str | None:
+        if self.store is not None:
+            row = self.store.has_article(article_id)
+            return row["story_id"] if row else None
+        return self._story_of.get(article_id)
+
+    def _known(self, article: Article, chash: str) -> tuple[str | None, str | None]:
+        """(status, detail): ``("duplicate", story)``, ``("rename", None)`` or ``(None, None)``."""
+        if self.store is not None:
+            row = self.store.has_article(article.id)
+            if row is not None:
+                if row["content_hash"] == chash:
+                    return "duplicate", row["story_id"]
+                return "rename", None
+            row = self.store.find_hash(chash)
+            if row is not None:
+                return "duplicate-text", row["id"]
+            return None, None
+        if article.id in self._seen_ids:
+            return ("duplicate", self._story_of.get(article.id)) \
+                if self._seen_ids[article.id] == chash else ("rename", None)
+        if chash in self._seen_hashes:
+            return "duplicate-text", self._seen_hashes[chash]
+        return None, None
+
+    def add(self, article: Article) -> Outcome:
+        """Process one article (inside the caller's transaction when there is a store)."""
+        origin = article.origin or article.id
+        cleaned = self.cleaner(article)
+        body = cleaned.body
+        if not body.strip():
+            n = len(cleaned.dropped)
+            reason = (f"no story text left after cleaning ({n} pieces of page furniture "
+                      "removed)" if n else "empty article")
+            return Outcome(article.id, origin, "rejected", reason=reason)
+        chash = content_hash(article.title, body)
+        status, detail = self._known(article, chash)
+        if status == "rename":
+            new_id = f"{article.id}~{chash[:6]}"
+            article.meta.setdefault("renamed_from", article.id)
+            article.id = new_id
+            status, detail = self._known(article, chash)
+        if status == "duplicate":
+            return Outcome(article.id, origin, "duplicate", story=detail,
+                           reason="already in the store" if self.store else "seen before")
+        if status == "duplicate-text":
+            return Outcome(article.id, origin, "duplicate", story=self._story_of_article(detail),
+                           reason=f"same text as article '{detail}'")
+        inferred = False
+        ts = to_timestamp(article.published)
+        if ts is None:
+            ts = datetime.now(UTC).timestamp()
+            inferred = True
+            article.meta["published_inferred"] = "ingest time"
+        published = article.published or iso_from_ts(ts)
+        text = f"{article.title}\n{body}" if article.title else body
+        copy, sig = self.dedup.check(article.id, body, ts)
+        join = None
+        if copy is not None:
+            article.meta["copy_of"] = copy.original
+            join = self._story_of_article(copy.original)
+        match = self.clusterer.assign({"id": article.id, "text": text, "published": ts},
+                                      join=join, learn=not self.batch_df)
+        story = match.story
+        assert story is not None
+        if self.store is not None:
+            headline = article.title or " ".join(body.split()[:12])
+            self.store.touch_story(story, headline=headline, published=published,
+                                   copy=copy is not None)
+            self.store.insert_article(
+                article, content_hash=chash, story_id=story, published=published,
+                published_inferred=inferred, copy_of=copy.original if copy else None,
+                copy_similarity=copy.similarity if copy else None,
+                minhash=sig.hashvalues.tobytes() if sig is not None else None)
+        else:
+            self._seen_ids[article.id] = chash
+            self._seen_hashes[chash] = article.id
+            self._story_of[article.id] = story
+        if inferred:
+            self.counts.dated_by_ingest += 1
+        return Outcome(article.id, origin, "new", story=story,
+                       copy_of=copy.original if copy else None)
+
+    # ------------------------------------------------------------- batches
+
+    def _commit_extras(self) -> None:
+        assert self.store is not None
+        closed, self.clusterer.closed_ = self.clusterer.closed_, []
+        if closed:
+            self.store.close_stories(closed)
+        self.store.save_state(STATE_NAME, self.clusterer.dumps())
+
+    def _learn_batch(self, articles: list[Article]) -> None:
+        """Document frequencies of the whole batch first (see ``StoryClusterer.learn_df``)."""
+        if self.batch_df:
+            self.clusterer.learn_df(f"{a.title}\n{self.cleaner(a).body}" for a in articles)
+
+    def add_batch(self, articles: list[Article]) -> list[Outcome]:
+        """One transaction for the whole batch: all of it is committed, or none of it."""
+        if self.store is None:
+            self._learn_batch(articles)
+            outs = [self.add(a) for a in articles]
+            self.clusterer.closed_ = []
+        else:
+            try:
+                with self.store.transaction():
+                    self._learn_batch(articles)
+                    outs = [self.add(a) for a in articles]
+                    self._commit_extras()
+            except BaseException:
+                self._load_models()  # back to the state of the last commit
+                raise
+        for o in outs:
+            self.counts.add(o, copy=o.copy_of is not None)
+        return outs
+
+    def run(self, articles: Iterable[Article]) -> Iterator[Outcome]:
+        batch: list[Article] = []
+        for a in articles:
+            batch.append(a)
+            if len(batch) >= self.batch_size:
+                yield from self.add_batch(batch)
+                batch = []
+        if batch:
+            yield from self.add_batch(batch)
+
+    def reject(self, rejected: Iterable[Rejected]) -> list[Outcome]:
+        outs = [Outcome(r.article, r.origin, "rejected", reason=r.reason) for r in rejected]
+        for o in outs:
+            self.counts.add(o)
+        return outs
+
+
+# ----------------------------------------------------------------- reports
+
+
+def story_report(store: Store, story_id: str, pipeline: Any = None, words: int = 150,
+                 refresh: bool = False) -> dict[str, Any]:
+    """The story's JSON report: the stored one if the story has not changed since, otherwise
+    recomputed with the pipeline (and stored). Copies are listed under ``copies`` and each
+    fact gets ``independent_support``: the number of its articles that are no copy of another
+    article in the fact."""
+    from storyweave.pipeline import Pipeline, StoryweaveError
+    from storyweave.report.json import story_to_dict
+
+    if store.story(story_id) is None:
+        raise StoryweaveError(f"no story '{story_id}' in {store.path}")
+    if not refresh:
+        cached = store.cached_report(story_id)
+        if cached is not None:
+            return cached
+    articles = store.articles_of(story_id)
+    pipeline = pipeline or Pipeline()
+    story = pipeline.run(articles, words=words, story_id=story_id)
+    report = story_to_dict(story)
+    copies = {a.id: a.meta["copy_of"] for a in articles if a.meta.get("copy_of")}
+    report["copies"] = copies
+    for fact in report.get("facts", []):
+        members = set(fact["articles"])
+        fact["independent_support"] = sum(
+            1 for a in members if copies.get(a) not in members)
+    store.save_report(story_id, report, len(articles))
+    return report
+
+
+__all__ = ["IngestCounts", "Outcome", "StreamIngestor", "content_hash", "story_report"]
