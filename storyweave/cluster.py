@@ -130,6 +130,7 @@ class LiveStory:
     last: float
     keys: Counter[str] = field(default_factory=Counter)
     indexed: tuple[int, ...] = ()
+    top_keys: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -162,7 +163,7 @@ class StoryClusterer:
         story_terms: int = 150,
         index_terms: int = 40,
         query_terms: int = 30,
-        max_candidates: int = 30,
+        max_candidates: int = 8,
         key_terms: int = 10,
         idf_docs: int = 1000,
         id_prefix: str = "s",
@@ -191,7 +192,7 @@ class StoryClusterer:
         self.next_id_ = 0
         self.clock_ = float("-inf")
         self.live_: dict[str, LiveStory] = {}
-        self.index_: dict[int, set[str]] = {}
+        self.index_: dict[int, dict[str, float]] = {}
         self._expiry: list[tuple[float, str]] = []  # (last seen, story): lazy-deletion heap
         self.closed_: list[str] = []  # stories closed since the caller last emptied this
         self.labels_: list[str] = []
@@ -213,48 +214,57 @@ class StoryClusterer:
 
     # ------------------------------------------------------------- features
 
-    def _idf(self, h: int) -> float:
+    def _idf(self, hs: np.ndarray) -> np.ndarray:
         # IDF from few documents is noise (in a 10-article folder the story's own words look
         # "common"), so it is shrunk towards 1 until ``idf_docs`` documents have been seen.
-        idf = math.log((self.n_docs_ + 1) / (self.df_[h] + 1))
+        idf = np.log((self.n_docs_ + 1) / (self.df_[hs] + 1.0))
         if self.n_docs_ < self.idf_docs:
             idf *= self.n_docs_ / self.idf_docs
         return idf + 1.0
 
+    def _hashes(self, terms: Iterable[str]) -> np.ndarray:
+        bits = self.hash_bits
+        return np.fromiter((_hash(t, bits) for t in terms), dtype=np.int64)
+
     def learn_df(self, items: Iterable[Any]) -> None:
         """Count document frequencies of a batch before assigning it (``assign(learn=False)``),
         so that the first articles of a collection are weighted with the whole batch's IDF."""
-        bits = self.hash_bits
         for item in items:
             self.n_docs_ += 1
-            for h in {_hash(t, bits) for t in tokens(Doc.of(item).text)}:
-                self.df_[h] += 1
+            hs = np.unique(self._hashes(set(tokens(Doc.of(item).text))))
+            self.df_[hs] += 1
 
     def vectorize(self, doc: Doc, learn: bool = False) -> tuple[dict[int, float], list[str]]:
         """The article's L2-normalised TF-IDF vector (top terms only) and its key terms."""
-        toks = tokens(doc.text)
-        counts = Counter(toks)
-        bits = self.hash_bits
-        hashed = {t: _hash(t, bits) for t in counts}
+        counts = Counter(tokens(doc.text))
+        if not counts:
+            if learn:
+                self.n_docs_ += 1
+            return {}, []
+        terms = list(counts)
+        hs = self._hashes(terms)
         if learn:
             self.n_docs_ += 1
-            for h in set(hashed.values()):
-                self.df_[h] += 1
-        weights = {}
-        for t, c in counts.items():
-            h = hashed[t]
-            w = (1.0 + math.log(c)) * self._idf(h)
-            weights[h] = weights.get(h, 0.0) + w
-        if len(weights) > self.article_terms:
-            weights = dict(heapq.nlargest(self.article_terms, weights.items(),
-                                          key=lambda kv: kv[1]))
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        vec = {h: w / norm for h, w in weights.items()}
+            self.df_[np.unique(hs)] += 1
+        idf = self._idf(hs)
+        w = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(terms))))
+        w *= idf
+        if len(w) > self.article_terms:
+            top = np.argpartition(-w, self.article_terms)[:self.article_terms]
+            hs_top, w_top = hs[top], w[top]
+        else:
+            hs_top, w_top = hs, w
+        w_top = w_top / (np.sqrt(np.dot(w_top, w_top)) or 1.0)
+        vec: dict[int, float] = {}
+        for h, x in zip(hs_top.tolist(), w_top.tolist(), strict=True):
+            vec[h] = vec.get(h, 0.0) + x  # (hash collisions add up)
         caps = capitalised_phrases(doc.text)
         if len(caps) >= 3:
             keys = [k for k, _ in Counter(caps).most_common(self.key_terms)]
         else:  # sentence-cased or lowercased text: the rarest content words stand in
-            keys = heapq.nlargest(self.key_terms, counts, key=lambda t: self._idf(hashed[t]))
+            k = min(self.key_terms, len(terms))
+            order = np.argpartition(-idf, k - 1)[:k] if len(terms) > k else range(len(terms))
+            keys = [terms[int(x)] for x in order]
         return vec, keys
 
     # ------------------------------------------------------------- matching
@@ -272,7 +282,7 @@ class StoryClusterer:
         for h in story.indexed:
             posting = self.index_.get(h)
             if posting is not None:
-                posting.discard(story.id)
+                posting.pop(story.id, None)
                 if not posting:
                     del self.index_[h]
         del self.live_[story.id]
@@ -285,17 +295,21 @@ class StoryClusterer:
         return closed
 
     def _candidates(self, vec: dict[int, float]) -> list[str]:
+        """Live stories sharing indexed terms with the article, best partial dot product
+        first (the index stores each story's centroid weight under its top terms)."""
         acc: dict[str, float] = {}
-        query = heapq.nlargest(self.query_terms, vec.items(), key=lambda kv: kv[1])
         index = self.index_
+        query = vec.items()
+        if len(vec) > self.query_terms:
+            query = heapq.nlargest(self.query_terms, query, key=lambda kv: kv[1])
+        get = acc.get
         for h, w in query:
             posting = index.get(h)
             if posting:
-                for sid in posting:
-                    acc[sid] = acc.get(sid, 0.0) + w
+                for sid, cw in posting.items():
+                    acc[sid] = get(sid, 0.0) + w * cw
         if len(acc) > self.max_candidates:
-            return [s for s, _ in heapq.nlargest(self.max_candidates, acc.items(),
-                                                  key=lambda kv: kv[1])]
+            return heapq.nlargest(self.max_candidates, acc, key=get)
         return list(acc)
 
     def _match(self, vec: dict[int, float], keys: list[str], time: float) -> Match:
@@ -303,6 +317,7 @@ class StoryClusterer:
         cands = self._candidates(vec)
         quiet = self.quiet_hours * 3600.0
         keyset = set(keys)
+        n_keys = max(1, min(len(keyset), self.key_terms))
         span = self.max_span_hours * 3600.0 if self.max_span_hours else None
         for sid in cands:
             story = self.live_[sid]
@@ -310,8 +325,7 @@ class StoryClusterer:
                 continue
             c = story.centroid
             text = sum(w * c.get(h, 0.0) for h, w in vec.items()) / story.norm
-            top = {k for k, _ in story.keys.most_common(self.key_terms * 2)}
-            ent = len(keyset & top) / max(1, min(len(keyset), self.key_terms))
+            ent = len(keyset & story.top_keys) / n_keys
             gap = max(0.0, time - story.last)
             score = text + self.entity_weight * ent - self.time_weight * min(gap / quiet, 1.0)
             if score > best.score:
@@ -343,24 +357,30 @@ class StoryClusterer:
         story.keys.update(keys)
         if len(story.keys) > 8 * self.key_terms:
             story.keys = Counter(dict(story.keys.most_common(4 * self.key_terms)))
+        story.top_keys = frozenset(k for k, _ in story.keys.most_common(2 * self.key_terms))
         story.first = min(story.first, time)
         story.last = max(story.last, time)
         heapq.heappush(self._expiry, (story.last, story.id))
         self._reindex(story)
 
     def _reindex(self, story: LiveStory) -> None:
-        top = tuple(h for h, _ in heapq.nlargest(self.index_terms, story.centroid.items(),
-                                                 key=lambda kv: kv[1]))
-        old = set(story.indexed)
+        c = story.centroid
+        top = tuple(heapq.nlargest(self.index_terms, c, key=c.__getitem__))
         new = set(top)
-        for h in old - new:
-            posting = self.index_.get(h)
+        index = self.index_
+        sid = story.id
+        for h in set(story.indexed) - new:
+            posting = index.get(h)
             if posting is not None:
-                posting.discard(story.id)
+                posting.pop(sid, None)
                 if not posting:
-                    del self.index_[h]
-        for h in new - old:
-            self.index_.setdefault(h, set()).add(story.id)
+                    del index[h]
+        for h in top:
+            posting = index.get(h)
+            if posting is None:
+                index[h] = {sid: c[h]}
+            else:
+                posting[sid] = c[h]
         story.indexed = top
 
     def _time(self, doc: Doc) -> float:
@@ -423,52 +443,64 @@ class StoryClusterer:
 
     # ------------------------------------------------------------ persistence
 
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to carry on after a restart, as JSON-able data (no pickle)."""
-        df = self.df_
-        nz = np.flatnonzero(df)
-        return {
+    def dumps(self) -> bytes:
+        """Everything needed to carry on after a restart, as bytes (a JSON header and numpy
+        arrays, zlib-compressed; no pickle, so a foreign database cannot run code)."""
+        stories = list(self.live_.values())
+        header = {
             "version": STATE_VERSION,
             "params": self.get_params(),
             "n_docs": self.n_docs_,
             "next_id": self.next_id_,
             "clock": self.clock_ if math.isfinite(self.clock_) else None,
-            "df_index": nz.astype(np.int64).tolist(),
-            "df_count": df[nz].astype(np.int64).tolist(),
-            "live": [
-                {"id": s.id, "centroid": [[h, w] for h, w in s.centroid.items()],
-                 "size": s.size, "first": s.first, "last": s.last, "keys": dict(s.keys)}
-                for s in self.live_.values()
-            ],
+            "live": [{"id": st.id, "size": st.size, "first": st.first, "last": st.last,
+                      "n": len(st.centroid),
+                      "keys": dict(st.keys.most_common(4 * self.key_terms))}
+                     for st in stories],
         }
-
-    def dumps(self) -> bytes:
-        return zlib.compress(json.dumps(self.state_dict()).encode("utf-8"), 1)
+        hs = np.fromiter((h for st in stories for h in st.centroid), dtype=np.int64)
+        ws = np.fromiter((w for st in stories for w in st.centroid.values()), dtype=np.float64)
+        head = json.dumps(header).encode("utf-8")
+        body = b"".join([len(head).to_bytes(8, "little"), head, len(hs).to_bytes(8, "little"),
+                         hs.tobytes(), ws.tobytes(), self.df_.tobytes()])
+        return zlib.compress(body, 1)
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> StoryClusterer:
-        if state.get("version") != STATE_VERSION:
+    def loads(cls, blob: bytes) -> StoryClusterer:
+        try:
+            raw = zlib.decompress(blob)
+            n_head = int.from_bytes(raw[:8], "little")
+            state = json.loads(raw[8:8 + n_head].decode("utf-8"))
+        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"clustering state is corrupt ({err})") from None
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             raise ValueError(f"clustering state version {state.get('version')} is not "
                              f"{STATE_VERSION}")
+        pos = 8 + n_head
+        n = int.from_bytes(raw[pos:pos + 8], "little")
+        pos += 8
+        hs = np.frombuffer(raw, dtype=np.int64, count=n, offset=pos)
+        pos += 8 * n
+        ws = np.frombuffer(raw, dtype=np.float64, count=n, offset=pos)
+        pos += 8 * n
         model = cls(**state["params"])
+        model.df_ = np.frombuffer(raw, dtype=np.int32, offset=pos).copy()
         model.n_docs_ = int(state["n_docs"])
         model.next_id_ = int(state["next_id"])
         model.clock_ = state["clock"] if state["clock"] is not None else float("-inf")
-        model.df_[np.asarray(state["df_index"], dtype=np.int64)] = np.asarray(
-            state["df_count"], dtype=np.int32)
+        at = 0
         for s in state["live"]:
-            story = LiveStory(s["id"], {int(h): float(w) for h, w in s["centroid"]}, 1.0,
-                              int(s["size"]), float(s["first"]), float(s["last"]),
-                              Counter(s["keys"]))
-            story.norm = math.sqrt(sum(w * w for w in story.centroid.values())) or 1.0
+            k = int(s["n"])
+            centroid = dict(zip(hs[at:at + k].tolist(), ws[at:at + k].tolist(), strict=True))
+            at += k
+            story = LiveStory(s["id"], centroid, 1.0, int(s["size"]), float(s["first"]),
+                              float(s["last"]), Counter(s["keys"]))
+            story.norm = math.sqrt(sum(w * w for w in centroid.values())) or 1.0
+            story.top_keys = frozenset(k for k, _ in story.keys.most_common(2 * model.key_terms))
             model.live_[story.id] = story
             heapq.heappush(model._expiry, (story.last, story.id))
             model._reindex(story)
         return model
-
-    @classmethod
-    def loads(cls, blob: bytes) -> StoryClusterer:
-        return cls.from_state(json.loads(zlib.decompress(blob).decode("utf-8")))
 
 
 # ----------------------------------------------------------------- evaluation

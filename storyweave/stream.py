@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storyweave.clean import Cleaner
-from storyweave.cluster import StoryClusterer, to_timestamp
+from storyweave.cluster import Doc, StoryClusterer, to_timestamp
 from storyweave.dedup import NearDuplicates
-from storyweave.model import Article, Rejected
+from storyweave.model import Article, CleanArticle, Rejected
 from storyweave.store import Store
 
 STATE_NAME = "clusterer"
@@ -152,10 +152,10 @@ class StreamIngestor:
             return "duplicate-text", self._seen_hashes[chash]
         return None, None
 
-    def add(self, article: Article) -> Outcome:
+    def add(self, article: Article, cleaned: CleanArticle | None = None) -> Outcome:
         """Process one article (inside the caller's transaction when there is a store)."""
         origin = article.origin or article.id
-        cleaned = self.cleaner(article)
+        cleaned = cleaned or self.cleaner(article)
         body = cleaned.body
         if not body.strip():
             n = len(cleaned.dropped)
@@ -219,22 +219,22 @@ class StreamIngestor:
             self.store.close_stories(closed)
         self.store.save_state(STATE_NAME, self.clusterer.dumps())
 
-    def _learn_batch(self, articles: list[Article]) -> None:
-        """Document frequencies of the whole batch first (see ``StoryClusterer.learn_df``)."""
-        if self.batch_df:
-            self.clusterer.learn_df(f"{a.title}\n{self.cleaner(a).body}" for a in articles)
+    def _add_all(self, articles: list[Article]) -> list[Outcome]:
+        cleaned = [self.cleaner(a) for a in articles]
+        if self.batch_df:  # document frequencies of the whole batch first (learn_df)
+            self.clusterer.learn_df(Doc("", f"{c.article.title}\n{c.body}") for c in cleaned
+                                    if c.body.strip())
+        return [self.add(a, c) for a, c in zip(articles, cleaned, strict=True)]
 
     def add_batch(self, articles: list[Article]) -> list[Outcome]:
         """One transaction for the whole batch: all of it is committed, or none of it."""
         if self.store is None:
-            self._learn_batch(articles)
-            outs = [self.add(a) for a in articles]
+            outs = self._add_all(articles)
             self.clusterer.closed_ = []
         else:
             try:
                 with self.store.transaction():
-                    self._learn_batch(articles)
-                    outs = [self.add(a) for a in articles]
+                    outs = self._add_all(articles)
                     self._commit_extras()
             except BaseException:
                 self._load_models()  # back to the state of the last commit

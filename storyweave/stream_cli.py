@@ -213,7 +213,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise StoryweaveError(f"{db}: no such database (run 'storyweave ingest' first)")
     with _open_store(str(db)) as store:
         report = story_report(store, args.story, words=args.words, refresh=args.refresh)
-    text = render(report, args.format)
+    if args.format == "json":  # the JSON renderer takes a Story; the stored report is its dict
+        text = json.dumps(report, ensure_ascii=False, indent=2)
+    else:
+        text = render(report, args.format)
     if args.output:
         try:
             Path(args.output).write_text(text + "\n", encoding="utf-8")

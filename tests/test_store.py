@@ -1,0 +1,140 @@
+"""The SQLite store: schema, reopening, refusing foreign or newer files, atomic batches."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from storyweave.model import Article
+from storyweave.pipeline import StoryweaveError
+from storyweave.store import APPLICATION_ID, SCHEMA_VERSION, Store
+from storyweave.stream import StreamIngestor
+
+
+def text(topic: int, seed: int, words: int = 120) -> str:
+    rng = random.Random(seed)
+    own = [f"topic{topic}word{i}" for i in range(25)]
+    shared = [f"filler{i}" for i in range(300)]
+    return ". ".join(
+        " ".join(rng.choice(own) if rng.random() < 0.6 else rng.choice(shared)
+                 for _ in range(12)).capitalize() for _ in range(words // 12)) + "."
+
+
+def art(aid: str, topic: int, seed: int, day: int = 1, hour: int = 0,
+        published: bool = True) -> Article:
+    return Article(id=aid, source=f"outlet{seed % 5}", title=f"Headline {aid}",
+                   body=text(topic, seed), origin=f"test:{aid}",
+                   published=f"2024-03-{day:02d}T{hour:02d}:00:00+00:00" if published else None)
+
+
+def batch() -> list[Article]:
+    return [art(f"a{t}{i}", t, 10 * t + i, hour=i + t) for t in range(3) for i in range(3)]
+
+
+def test_new_store_has_schema_and_survives_reopening(tmp_path):
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        StreamIngestor(store).add_batch(batch())
+        before = [(s["id"], s["size"]) for s in store.stories()]
+    assert len(before) == 3 and sorted(n for _, n in before) == [3, 3, 3]
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    with Store(db) as store:
+        assert [(s["id"], s["size"]) for s in store.stories()] == before
+        # the clustering state carried over: a new article of topic 1 joins its story
+        out = StreamIngestor(store).add_batch([art("late", 1, 99, hour=20)])
+        story_of_a10 = store.has_article("a10")["story_id"]
+        assert out[0].story == story_of_a10
+
+
+def test_reingest_is_idempotent(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        StreamIngestor(store).add_batch(batch())
+        outs = StreamIngestor(store).add_batch(batch())
+        assert {o.status for o in outs} == {"duplicate"}
+        assert store.count("articles") == 9
+        # same id, different text: kept under a new id, not overwritten
+        changed = art("a00", 2, 555)
+        out = StreamIngestor(store).add_batch([changed])[0]
+        assert out.status == "new" and out.article.startswith("a00~")
+        assert StreamIngestor(store).add_batch([art("a00", 2, 555)])[0].status == "duplicate"
+
+
+def test_failure_inside_a_batch_leaves_no_half_story(tmp_path):
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        ing = StreamIngestor(store)
+        ing.add_batch(batch()[:3])
+        state_before = store.load_state("clusterer")
+        real_insert = store.insert_article
+        calls = {"n": 0}
+
+        def failing(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt  # a kill in the middle of the batch
+            return real_insert(*args, **kwargs)
+
+        store.insert_article = failing
+        with pytest.raises(KeyboardInterrupt):
+            ing.add_batch(batch()[3:])
+        store.insert_article = real_insert
+        assert store.count("articles") == 3 and store.count("stories") == 1
+        assert store.load_state("clusterer") == state_before
+        # the in-memory models were reloaded: the same batch goes in cleanly now
+        ing.add_batch(batch()[3:])
+        assert store.count("articles") == 9 and store.count("stories") == 3
+        assert sorted(s["size"] for s in store.stories()) == [3, 3, 3]
+
+
+def test_newer_schema_is_refused_and_left_alone(tmp_path):
+    db = tmp_path / "s.db"
+    Store(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoryweaveError, match="newer storyweave"):
+        Store(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    conn.close()
+
+
+def test_foreign_files_are_refused(tmp_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(StoryweaveError, match="another program"):
+        Store(other)
+    notdb = tmp_path / "notes.txt"
+    notdb.write_text("hello, I am not a database\n" * 10)
+    with pytest.raises(StoryweaveError, match="not an SQLite file"):
+        Store(notdb)
+    assert notdb.read_text().startswith("hello")
+
+
+def test_undated_article_gets_the_ingest_time(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        out = StreamIngestor(store).add_batch([art("nodate", 1, 1, published=False)])[0]
+        row = store.conn.execute("SELECT published, published_inferred, meta FROM articles "
+                                 "WHERE id = ?", (out.article,)).fetchone()
+        assert row["published_inferred"] == 1 and row["published"].startswith("20")
+        assert "ingest time" in row["meta"]
+
+
+def test_report_is_stale_after_change(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        ing = StreamIngestor(store)
+        out = ing.add_batch(batch()[:2])
+        sid = out[0].story
+        store.save_report(sid, {"id": sid}, 2)
+        assert store.cached_report(sid) == {"id": sid}
+        ing.add_batch([art("a02", 0, 2, hour=5)])
+        assert store.story(sid)["size"] == 3
+        assert store.cached_report(sid) is None  # changed: recomputed on the next show
