@@ -103,7 +103,10 @@ def _alignment_without_facts(sentences: list[Sentence]) -> Alignment:
 
 
 class StoryweaveSystem(System):
-    """Alignment plus storyweave's summarizer, exactly as :meth:`Pipeline.run` calls them."""
+    """storyweave's summarizer. ``select`` is the timed step: the summarizer choosing from the
+    split sentences alone (it computes its own similarities). ``cited`` is what
+    :meth:`Pipeline.run` does after analysis (align into facts, then summarize with
+    citations); it is timed separately, and its sentences must be the same."""
 
     kind = "storyweave"
 
@@ -115,6 +118,12 @@ class StoryweaveSystem(System):
         self.last_summary: Any = None
 
     def select(self, prepared: Prepared, words: int) -> list[int]:
+        choose = getattr(self.summarizer, "choose", None)
+        if choose is not None:
+            return list(choose(prepared.sentences, words, fill=True))
+        return self.cited(prepared, words)
+
+    def cited(self, prepared: Prepared, words: int) -> list[int]:
         alignment = self.aligner(prepared.analyzed)
         summary = self.summarizer.summarize(alignment, words, fill=True)
         self.last_summary = summary
