@@ -81,11 +81,50 @@ def parse_number(text: str) -> tuple[float, bool] | None:
     return None
 
 
+LOWER_BOUND = re.compile(
+    r"\b(at least|more than|over|upwards of|no fewer than|in excess of)\b", re.I)
+UPPER_BOUND = re.compile(r"\b(up to|less than|fewer than|under|at most|no more than)\b", re.I)
+RANGE = re.compile(r"\d\s*[-–]\s*\$?\d|\bbetween\b|\d\s+to\s+\$?\d|\bor\b|\band\b", re.I)
+CLOCK = re.compile(r"\d\s*:\s*\d|\b(?:a\.?\s?m|p\.?\s?m)\b", re.I)
+EXPLICIT_DATE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s|$)|"
+    r"\b(?:1[89]|20)\d\d\b", re.I)
+PUBLICATION = {"post", "update", "publish", "edit", "file", "write", "print", "release"}
+
+
+def number_interval(text: str) -> tuple[float, float] | None:
+    """The values a number expression allows: exact, approximate (+-APPROX) or a bound.
+
+    Ranges ("140-150 million", "between 10 and 12") and clock times return None: they are
+    not compared.
+    """
+    if RANGE.search(text) or CLOCK.search(text):
+        return None
+    parsed = parse_number(text)
+    if parsed is None:
+        return None
+    value, approx = parsed
+    if LOWER_BOUND.search(text):
+        return value, float("inf")
+    if UPPER_BOUND.search(text):
+        return 0.0, value
+    if approx:
+        return value * (1 - APPROX), value * (1 + APPROX)
+    return value, value
+
+
+def _modifiers(head: Any) -> frozenset[str]:
+    """What narrows a counted noun ("other rifles", "speed boats"), numbers left out."""
+    return frozenset(c.lemma_.lower() for c in head.children
+                     if c.dep_ in {"amod", "compound"} and not c.like_num
+                     and c.ent_type_ not in {"CARDINAL", "ORDINAL", "QUANTITY", "MONEY"})
+
+
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
     return article.doc.char_span(start, end, alignment_mode="expand") if article.doc else None
 
 
-def _head_word(span: Any) -> str | None:
+def _head_token(span: Any) -> Any | None:
     """The word a value is about: a number's head noun, a date's governing word."""
     root = span.root
     tok = root
@@ -95,9 +134,9 @@ def _head_word(span: Any) -> str | None:
         tok = tok.head
     else:
         tok = tok.head if tok.head is not tok else tok
-    if tok is root:
+    if tok is root or tok.like_num:
         return None
-    return tok.lemma_.lower()
+    return tok
 
 
 def _event_of(token: Any) -> Any | None:
@@ -162,20 +201,32 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
             continue
         ref = refs.get(art.id, Reference(None, "none")).date
         for sent in art.sentences:
+            n_numbers = sum(1 for m in sent.entities if m.label in NUMBER_LABELS)
             for m in sent.entities:
                 span = _span(art, m.start, m.end)
                 if span is None or len(span) == 0:
                     continue
-                head = _head_word(span)
+                head_tok = _head_token(span)
+                head = head_tok.lemma_.lower() if head_tok is not None else None
                 base = {"article": art.id, "sentence": sent.index, "text": m.text, "head": head,
-                        "sent": sent, "art": art}
+                        "sent": sent, "art": art,
+                        "mods": _modifiers(head_tok) if head_tok is not None else frozenset()}
                 if m.label in NUMBER_LABELS:
-                    num = parse_number(m.text)
-                    if num is not None and head:
-                        values.append({**base, "kind": NUMBER_LABELS[m.label], "value": num})
+                    if n_numbers >= 3:  # an inventory or a spec sheet: heads are unreliable
+                        continue
+                    interval = number_interval(m.text)
+                    if interval is not None and head:
+                        values.append({**base, "kind": NUMBER_LABELS[m.label],
+                                       "value": interval})
                 elif m.label == "ORDINAL" and m.text.lower() in ORDINALS and head:
                     values.append({**base, "kind": "ordinal", "value": ORDINALS[m.text.lower()]})
                 elif m.label == "DATE":
+                    # relative dates ("Tuesday", "today") depend on each article's reference
+                    # date: a disagreement there is more often about when it was written
+                    if not EXPLICIT_DATE.search(m.text) or CLOCK.search(m.text):
+                        continue
+                    if head in PUBLICATION:
+                        continue
                     got = resolve(m.text, ref)
                     if got is None or got[1] == "week":
                         continue
@@ -206,12 +257,8 @@ def _differ(kind: str, a: Any, b: Any) -> bool:
         return not _contains(a, b)
     if kind == "ordinal":
         return a != b
-    (x, ax), (y, ay) = a, b
-    if x == y:
-        return False
-    if ax or ay:
-        return abs(x - y) > APPROX * max(abs(x), abs(y))
-    return True
+    (alo, ahi), (blo, bhi) = a, b
+    return ahi < blo or bhi < alo  # no value both reports allow
 
 
 def find_conflicts(story: Story, alignment: Alignment | None,
@@ -234,6 +281,10 @@ def find_conflicts(story: Story, alignment: Alignment | None,
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
             continue
+        if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
+            continue  # the same words: any difference comes from resolving them
+        if not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
+            continue  # "AK-47 rifles" and "other rifles" are different things
         if not _differ(x["kind"], x["value"], y["value"]) or not same_fact(x, y):
             continue
         # the other sentence must not also carry this value: then it is two things, not one
@@ -248,6 +299,8 @@ def find_conflicts(story: Story, alignment: Alignment | None,
 
     for x, y in combinations(events, 2):
         if x["article"] == y["article"] or x["event"] != y["event"]:
+            continue
+        if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
             continue
         if x["actor"] and y["actor"] and x["actor"] != y["actor"]:
             continue
@@ -298,8 +351,14 @@ def _norm(v: dict[str, Any]) -> str:
     val = v["value"]
     if v["kind"] in {"date", "ordinal"}:
         return str(val)
-    num, approx = val
-    return ("~" if approx else "") + (f"{num:g}")
+    lo, hi = val
+    if lo == hi:
+        return f"{lo:g}"
+    if hi == float("inf"):
+        return f">={lo:g}"
+    if lo == 0:
+        return f"<={hi:g}"
+    return f"~{(lo + hi) / 2:g}"
 
 
 def enrich_conflicts(story: Story, alignment: Alignment | None = None) -> None:

@@ -10,6 +10,7 @@ precision are one event when their sentences belong to the same fact or are simi
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from storyweave.align import Alignment
@@ -43,13 +44,12 @@ def dated_mentions(story: Story, refs: dict[str, Reference]) -> list[dict[str, A
                 if got is None:
                     continue
                 iso_date, precision = got
-                from datetime import date as _date
-
                 if precision in {"day", "week"}:
-                    anchor = _date.fromisoformat(iso_date)
+                    anchor = date.fromisoformat(iso_date)
                 elif precision == "month":
-                    anchor = _date.fromisoformat(iso_date + "-01")
+                    anchor = date.fromisoformat(iso_date + "-01")
                 out.append({"article": a.id, "sentence": s.index, "expression": m.text,
+                            "start": m.start, "end": m.end,
                             "date": iso_date, "precision": precision,
                             "reference": ref.date.isoformat() if ref.date else None,
                             "reference_inferred": ref.inferred})
