@@ -1,0 +1,32 @@
+"""The hand annotations used by benchmarks/cross_source.py are well formed and hold no text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ANN = Path(__file__).resolve().parent / "data" / "annotations"
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (ANN / name).read_text().splitlines() if line]
+
+
+def test_annotations_are_ids_and_labels() -> None:
+    scope = json.loads((ANN / "scope.json").read_text())
+    quotes, dates = _rows("quotes.jsonl"), _rows("dates.jsonl")
+    assert len(quotes) >= 60 and len(dates) >= 60
+    assert {q["doc"] for q in quotes} <= set(scope["quotes"])
+    assert {d["doc"] for d in dates} <= set(scope["dates"])
+    for q in quotes:
+        assert set(q) <= {"doc", "sentence", "mark", "speaker", "describe"}
+    for d in dates:
+        assert set(d) == {"doc", "sentence", "start", "end", "date", "precision"}
+        assert re.fullmatch(r"\d{4}(-\d\d(-\d\d)?)?", d["date"]) and d["start"] < d["end"]
+    for name in ("conflicts.jsonl", "conflict_pool.jsonl"):
+        rows = _rows(name)
+        assert len(rows) >= 20
+        for r in rows:
+            assert set(r) == {"cluster", "about", "claims", "label", "note"}
+            assert all(set(c) == {"article", "sentence"} for c in r["claims"])
