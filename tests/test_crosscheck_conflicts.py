@@ -55,3 +55,17 @@ def test_paraphrase_is_not_conflict(pipeline) -> None:
 
 def test_one_article_has_no_conflicts(pipeline) -> None:
     assert pipeline.run([A], words=40).conflicts == []
+
+
+def test_first_and_third_of_a_series_are_not_a_conflict(pipeline) -> None:
+    e = Article(id="e", source="X", title="t", published="2023-05-02", body=(
+        "This is the minister's third trip to Velloria this year, officials said."))
+    f = Article(id="f", source="Y", title="t", published="2023-05-02", body=(
+        "The minister made three trips to Velloria this year, and the visit in January was "
+        "her first trip abroad, officials said."))
+    g = Article(id="g", source="Z", title="t", published="2023-05-02", body=(
+        "This is the minister's fourth trip to Velloria this year, officials said."))
+    conflicts = pipeline.run([e, f, g], words=40).conflicts
+    ordinal = [c for c in conflicts if c["kind"] == "ordinal"]
+    assert all("first" not in {k["value"] for k in c["claims"]} for c in ordinal)
+    assert any({k["value"] for k in c["claims"]} == {"third", "fourth"} for c in ordinal)

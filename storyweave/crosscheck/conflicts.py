@@ -218,7 +218,9 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     if interval is not None and head:
                         values.append({**base, "kind": NUMBER_LABELS[m.label],
                                        "value": interval})
-                elif m.label == "ORDINAL" and m.text.lower() in ORDINALS and head:
+                elif m.label == "ORDINAL" and ORDINALS.get(m.text.lower(), 1) > 1 and head:
+                    # "first" starts a series ("his first trip", years ago) and is rarely the
+                    # same member as a later ordinal; counts disagree as "third" vs "fourth"
                     values.append({**base, "kind": "ordinal", "value": ORDINALS[m.text.lower()]})
                 elif m.label == "DATE":
                     # relative dates ("Tuesday", "today") depend on each article's reference
