@@ -105,3 +105,37 @@ def test_bad_database_is_a_one_line_error(tmp_path, mixed, capsys):
     assert bad.read_text() == "not a database at all\n"
     assert main(["stories", "--db", str(tmp_path / "missing.db")]) == 1
     assert main(["show", "s0", "--db", str(tmp_path / "missing.db")]) == 1
+
+
+def test_ingest_real_look_alike_events_into_the_right_stories(tmp_path, capsys):
+    """ECB+ (read at test time): five topics, each with two look-alike events (two rehab
+    check-ins, two bank bombings...), as a folder of .txt files; the store must keep the ten
+    events apart and mostly whole."""
+    from pathlib import Path
+
+    from storyweave.cluster import bcubed
+    from storyweave.store import Store
+
+    ecb = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ecbplus" / \
+        "ecbplus_docs.jsonl"
+    if not ecb.is_file():
+        pytest.skip("../shared/data/ecbplus is not beside the project")
+    gold = {}
+    folder = tmp_path / "events"
+    for line in ecb.open(encoding="utf-8"):
+        r = json.loads(line)
+        if r["topic"] in (1, 3, 4, 6, 8) and len(r["sentences"]) > 1:
+            sub = folder / str(r["topic"])
+            sub.mkdir(parents=True, exist_ok=True)
+            name = r["doc_name"].replace(".xml", "")
+            (sub / f"{name}.txt").write_text(r["sentences"][0] + "\n\n" +
+                                             " ".join(r["sentences"][1:]))
+            gold[name] = r["event_cluster"]
+    db = tmp_path / "s.db"
+    assert main(["ingest", str(folder), "--db", str(db)]) == 0
+    capsys.readouterr()
+    with Store(db) as store:
+        rows = store.conn.execute("SELECT id, story_id FROM articles").fetchall()
+    assert len(rows) >= 0.95 * len(gold)
+    p, r, f = bcubed([gold[a] for a, _ in rows], [s for _, s in rows])
+    assert p >= 0.95 and f >= 0.85, (p, r, f)
