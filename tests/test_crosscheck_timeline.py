@@ -75,3 +75,30 @@ def test_no_dates_and_bad_metadata_give_empty_lists(pipeline) -> None:
                   body="Nothing in this short report says when anything happened.")
     story = pipeline.run([art], words=20)
     assert story.timeline == [] and story.conflicts == []
+
+
+def test_contradictory_metadata_gives_lists_not_errors(pipeline) -> None:
+    x = Article(id="x", source="S", title="Bridge", published="2031-02-30T99:00",
+                body="The bridge reopened on Tuesday, the city said on 3 May 2019.")
+    y = Article(id="y", source="T", title="Bridge", published="1999-01-01",
+                body="The bridge reopened on Tuesday after two years of repairs.")
+    story = pipeline.run([x, y], words=40)
+    for name in ("timeline", "conflicts", "quotes", "entities"):
+        assert isinstance(getattr(story, name), list)
+    refs = {s["article"]: s for t in story.timeline for s in t["sources"]}
+    assert refs["x"]["reference"] == "2019-05-03" and refs["x"]["reference_inferred"]
+    assert refs["y"]["reference"] == "1999-01-01"
+
+
+def test_a_failing_analysis_leaves_its_list_empty(pipeline) -> None:
+    import storyweave.crosscheck as cc
+    from storyweave.crosscheck import _guarded
+
+    def boom(story, alignment):
+        raise RuntimeError("odd input")
+
+    story = pipeline.run([A], words=30)
+    story.quotes = ["stale"]
+    _guarded(boom, "quotes")(story, None)
+    assert story.quotes == []
+    assert cc.ENRICHERS  # the default list is untouched
