@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from storyweave.crosscheck.common import sentence_at, words
@@ -77,8 +78,9 @@ class _Group:
     key: tuple[str, ...]
     mentions: list[_Mention] = field(default_factory=list)
 
-    @property
+    @cached_property
     def kind(self) -> str:
+        """The majority type (read only once every mention is in the group)."""
         counts = Counter(TYPES[m.label] for m in self.mentions)
         return counts.most_common(1)[0][0]
 
