@@ -18,14 +18,32 @@ import numpy as np
 
 from storyweave.model import AnalyzedArticle, Fact, Sentence, SentenceRef
 
-# Tuned on ECB+ look-alike events (benchmarks/tune_alignment.py): the lowest threshold at
-# which at least 90% of cross-article links join articles of the same event.
+# Tuned on ECB+ look-alike events (benchmarks/tune_alignment.py): the pair that links the most
+# while at least 90% of multi-article facts stay within one gold event.
 DEFAULT_THRESHOLD = 0.30
+# A second article supports a fact when its sentence is this similar to all of the fact's.
+DEFAULT_EXTEND_THRESHOLD = 0.35
+
+
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, words in enumerate(
+        [(), ("one", "first", "once"), ("two", "second", "twice"), ("three", "third", "thrice"),
+         ("four", "fourth"), ("five", "fifth"), ("six", "sixth"), ("seven", "seventh"),
+         ("eight", "eighth"), ("nine", "ninth"), ("ten", "tenth"), ("eleven", "eleventh"),
+         ("twelve", "twelfth")]
+    )
+    for word in words
+}
 
 
 def sentence_features(sentence: Sentence) -> list[str]:
-    """Content lemmas plus whole entity names (so "Kim Jong Un" counts as one strong token)."""
-    feats = list(sentence.lemmas)
+    """Content lemmas plus whole entity names (so "Kim Jong Un" counts as one strong token).
+
+    Number words and ordinals become digits, so "his third trip" and "three trips" share the
+    number they report.
+    """
+    feats = [_NUMBER_WORDS.get(lemma, lemma) for lemma in sentence.lemmas]
     for ent in sentence.entities:
         if ent.label in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}:
             feats.append("ent:" + " ".join(ent.text.lower().replace("-", " ").split()))
@@ -71,9 +89,16 @@ def similarity_matrix(sentences: list[Sentence]) -> np.ndarray:
 class FactAligner:
     """Groups sentences of different articles into facts (one job, one setting)."""
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, min_words: int = 4) -> None:
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        min_words: int = 4,
+        extend_threshold: float | None = None,
+    ) -> None:
         self.threshold = threshold
         self.min_words = min_words
+        self.extend_threshold = DEFAULT_EXTEND_THRESHOLD if extend_threshold is None \
+            else extend_threshold
 
     def __call__(self, articles: list[AnalyzedArticle]) -> Alignment:
         return self.align(articles)
@@ -101,13 +126,36 @@ class FactAligner:
         tree = linkage(squareform(np.clip(dist, 0.0, 2.0), checks=False), method="average")
         return [int(x) - 1 for x in fcluster(tree, t=1.0 - self.threshold, criterion="distance")]
 
+    def _extend(
+        self, members: list[int], owner: np.ndarray, words: np.ndarray, sim: np.ndarray
+    ) -> list[int]:
+        """Add, from each article not yet in the fact, its sentence that says the fact.
+
+        Clusters are a partition, but one long sentence often reports several facts ("in
+        China for a two-day trip, his third in three months"): average linkage can place it
+        with only one of them. An article also supports a fact when one of its sentences is at
+        least ``extend_threshold`` similar to *every* sentence already in the fact.
+        """
+        worst = sim[:, members].min(axis=1)
+        ok = (worst >= self.extend_threshold) & (words >= self.min_words)
+        ok &= ~np.isin(owner, owner[members])
+        best: dict[str, int] = {}
+        for j in np.flatnonzero(ok):
+            art = owner[j]
+            if art not in best or worst[j] > worst[best[art]]:
+                best[art] = int(j)
+        return members + sorted(best.values())
+
     def _facts(self, sentences: list[Sentence], sim: np.ndarray, labels: list[int]) -> Alignment:
         groups: dict[int, list[int]] = {}
         for i, label in enumerate(labels):
             groups.setdefault(label, []).append(i)
         n_articles = len({s.article for s in sentences})
+        owner = np.array([s.article for s in sentences])
+        words = np.array([s.words for s in sentences])
         drafts = []
         for members in groups.values():
+            members = self._extend(members, owner, words, sim)
             if len(members) > 1:
                 sub = sim[np.ix_(members, members)]
                 centrality = (sub.sum(axis=1) - 1.0) / (len(members) - 1)
@@ -123,7 +171,8 @@ class FactAligner:
         fact_of = [0] * len(sentences)
         for k, (support, _, _, members, rep, articles) in enumerate(drafts):
             for i in members:
-                fact_of[i] = k
+                if labels[i] == labels[rep]:  # a sentence's own fact, not one it also supports
+                    fact_of[i] = k
             facts.append(
                 Fact(
                     id=f"f{k + 1}",

@@ -22,6 +22,9 @@ ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT
                  "ORDINAL"}
 
 
+_TITLES = {"mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."}
+
+
 @Language.component("paragraph_boundaries")
 def paragraph_boundaries(doc: Doc) -> Doc:
     """A paragraph break always ends a sentence; the parser decides the rest.
@@ -74,10 +77,11 @@ def sentences_from_doc(article_id: str, doc: Doc) -> list[Sentence]:
             for e in span.ents
             if e.label_ in ENTITY_LABELS
         ]
-        lemmas = [
-            t.lemma_.lower()
+        lemmas = [  # content words; number words are content even though spaCy lists them
+            t.lemma_.lower()  # as stop words ("three", "first")
             for t in span
-            if not (t.is_stop or t.is_punct or t.is_space) and (t.is_alpha or t.like_num)
+            if (t.like_num or not t.is_stop) and (t.is_alpha or t.like_num)
+            and t.lower_ not in _TITLES
         ]
         sentences.append(
             Sentence(
