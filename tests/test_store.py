@@ -138,3 +138,63 @@ def test_report_is_stale_after_change(tmp_path):
         ing.add_batch([art("a02", 0, 2, hour=5)])
         assert store.story(sid)["size"] == 3
         assert store.cached_report(sid) is None  # changed: recomputed on the next show
+
+
+@pytest.mark.slow
+def test_kill_9_mid_ingest_keeps_every_committed_batch_whole(tmp_path):
+    """A real SIGKILL while `storyweave ingest` runs: the store opens, each story's size
+    matches its articles, and ingesting again completes the collection exactly once."""
+    import gzip
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    stream = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / \
+        "multi-news-stream" / "train-stream.jsonl.gz"
+    if not stream.is_file():
+        pytest.skip("../shared/data/multi-news-stream is not beside the project")
+    src = tmp_path / "in.jsonl"
+    with gzip.open(stream, "rt", encoding="utf-8") as f, src.open("w") as out:
+        for n, line in enumerate(f):
+            if n >= 4000:
+                break
+            r = json.loads(line)
+            out.write(json.dumps({"id": r["id"], "text": r["text"],
+                                  "published": r["published"]}) + "\n")
+    db = tmp_path / "s.db"
+    cmd = [sys.executable, "-m", "storyweave", "ingest", str(src), "--db", str(db)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until a few batches are committed
+        time.sleep(0.5)
+        if db.exists():
+            try:
+                with Store(db) as store:
+                    if store.count("articles") >= 600:
+                        break
+            except StoryweaveError:
+                pass
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(db) as store:
+        n = store.count("articles")
+        assert 0 < n < 4000
+        bad = store.conn.execute(
+            "SELECT s.id FROM stories s WHERE s.size != (SELECT count(*) FROM articles a "
+            "WHERE a.story_id = s.id)").fetchall()
+        assert not bad
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    import re
+
+    new, dup, rej = map(int, re.match(r"(\d+) new.*?, (\d+) duplicates, (\d+) rejected",
+                                      done.stdout).groups())
+    assert new + dup + rej == 4000 and dup >= n  # the committed ones are not added twice
+    with Store(db) as store:
+        assert store.count("articles") == n + new
+        ids = store.conn.execute("SELECT count(DISTINCT id), count(*) FROM articles").fetchone()
+        assert ids[0] == ids[1]
