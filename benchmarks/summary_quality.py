@@ -8,16 +8,21 @@ the published figures for comparison.
     python benchmarks/summary_quality.py                 # test split (the reported figures)
     python benchmarks/summary_quality.py --splits dev,test
     python benchmarks/summary_quality.py --limit 20      # a quick look; does not write docs
+    python benchmarks/summary_quality.py --splits dev,test --from /tmp/storyweave-eval
+        # rewrite the section from the results.json files of an earlier run (no re-run)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from datetime import UTC, datetime  # noqa: E402
 
 from benchmarks.common import machine, stamp, write_section  # noqa: E402
 from storyweave.evaluate.data import default_multi_news, load_clusters  # noqa: E402
@@ -52,8 +57,28 @@ def run(split: str, limit: int | None, out: Path) -> tuple[dict, float, str]:
     result.settings = {"data": "../shared/data/multi-news/dev.jsonl", "split": split,
                        "limit": limit, "drop_irrelevant": False}
     wall = time.perf_counter() - start
-    summary = write_outputs(result, out, command)
+    summary = write_outputs(result, out, command, extra={"wall_seconds": wall})
     return summary, wall, command
+
+
+def overlap_line(summary: dict) -> str:
+    """Which of storyweave's leads over a peer are within bootstrap noise."""
+    names = {"rouge1_f1": "R-1 F", "rouge1_recall": "R-1 R", "rouge2_f1": "R-2 F",
+             "rouge2_recall": "R-2 R"}
+    behind, noisy = [], []
+    for peer, d in summary["storyweave_vs"].items():
+        if peer == "oracle":
+            continue
+        for key, label in names.items():
+            if d[key]["mean"] <= 0:
+                behind.append(f"{peer} {label}")
+            elif d[key]["low"] <= 0:
+                noisy.append(f"{peer} {label}")
+    text = ("- storyweave's mean is above every peer's on R-1 and R-2, F1 and recall"
+            if not behind else f"- storyweave is behind on: {', '.join(behind)}")
+    text += (f"; the lead is within bootstrap noise (difference interval includes 0) for: "
+             f"{', '.join(noisy)}." if noisy else "; every difference interval is above 0.")
+    return text
 
 
 def speed_lines(summary: dict) -> list[str]:
@@ -76,11 +101,17 @@ def main() -> int:
     parser.add_argument("--splits", default="test", help="comma-separated: dev,test")
     parser.add_argument("--limit", type=int, help="first N clusters per split (no docs write)")
     parser.add_argument("--out", default="/tmp/storyweave-eval", help="results folder")
+    parser.add_argument("--from", dest="reuse", metavar="DIR",
+                        help="use DIR/<split>/results.json of an earlier run instead of running")
     args = parser.parse_args()
+    when = stamp()
+    if args.reuse:
+        first = Path(args.reuse) / args.splits.split(",")[0].strip() / "results.json"
+        when = datetime.fromtimestamp(first.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "## Summary quality (issue 4)",
         "",
-        f"Machine: {machine()}. Date: {stamp()}. Data: the Multi-News dev sample "
+        f"Machine: {machine()}. Date: {when}. Data: the Multi-News dev sample "
         "(`../shared/data/multi-news/dev.jsonl`, 1,000 clusters), split by a hash of the cluster "
         "id into a tuning part (`dev`, 584 clusters, used for every change) and a held-out part "
         "(`test`, 416 clusters, run once for these figures). Budget: 230 words for every "
@@ -89,16 +120,23 @@ def main() -> int:
         "resamples of clusters]. ms/cluster: the summarizer step alone, warm, on the already "
         "split sentences (sumy: building its document from our sentences and summarizing; "
         "storyweave: its summarizer computing its own similarities and choosing). See "
-        "docs/evaluation.md.",
+        "docs/evaluation.md. Produced by `python benchmarks/summary_quality.py --splits "
+        "dev,test`, which makes the same library call as each split's command below; the "
+        "command alone prints the table and writes it to `results.md`.",
     ]
     for split in [s.strip() for s in args.splits.split(",") if s.strip()]:
-        summary, wall, command = run(split, args.limit, Path(args.out) / split)
+        if args.reuse:
+            summary = json.loads((Path(args.reuse) / split / "results.json").read_text())
+            command, wall = summary["command"], summary.get("wall_seconds", float("nan"))
+        else:
+            summary, wall, command = run(split, args.limit, Path(args.out) / split)
         print(text_table(summary))
         parts += [
             "",
             f"### {split} split: {summary['n']} clusters",
             "",
-            f"Command: `{command}` (wall time {wall / 60:.1f} min for all systems)",
+            f"Command: `{command}`" + (f" (wall time {wall / 60:.1f} min for all systems)"
+                                        if wall == wall else ""),
             "",
             markdown_table(summary),
             "",
@@ -106,6 +144,7 @@ def main() -> int:
             "",
             markdown_differences(summary),
             "",
+            overlap_line(summary),
             *speed_lines(summary),
         ]
     parts += [

@@ -199,7 +199,7 @@ def markdown_table(summary: dict[str, Any]) -> str:
     """Scores (x100, mean [95% CI]) and per-cluster time of each system, as Markdown."""
     cols = [(m, ms) for m in METRICS for ms in ("f1", "recall")]
     head = ["system"] + [f"{LABELS[m]} {LABELS[ms]}" for m, ms in cols] + [
-        "ms/cluster", "× faster"]
+        "ms/cluster", "time ÷ storyweave's"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     systems = summary["systems"]
     sw_ms = systems.get("storyweave", {}).get("ms_mean")
@@ -260,11 +260,13 @@ def text_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(result: EvalResult, out: str | Path, command: str = "") -> dict[str, Any]:
+def write_outputs(result: EvalResult, out: str | Path, command: str = "",
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = result.summary()
     summary["command"] = command
+    summary.update(extra or {})
     (out / "results.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     with (out / "clusters.jsonl").open("w", encoding="utf-8") as fh:
         for row in result.clusters:
