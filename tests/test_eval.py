@@ -170,3 +170,6 @@ def test_cli_slice_writes_table_and_files(tmp_path, capsys) -> None:
     rows = [json.loads(line) for line in (tmp_path / "clusters.jsonl").open()]
     assert len(rows) == 2 and all("text" in r["systems"]["lead"] for r in rows)
     assert main(["eval", "--systems", "nope", "--no-progress"]) == 1
+    code = main(["eval", "--limit", "1", "--systems", "lead", "--words", "ref", "--split", "all",
+                 "--drop-irrelevant", "--resamples", "20", "--no-progress"])
+    assert code == 0 and "lead" in capsys.readouterr().out

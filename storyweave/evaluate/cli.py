@@ -43,7 +43,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise StoryweaveError(str(err)) from None
     if not clusters:
         raise StoryweaveError(f"{path}: no cluster in split {args.split!r}")
-    result = evaluate(clusters, systems, words=args.words, progress=args.progress,
+    result = evaluate(clusters, systems, words=args.budget, progress=args.progress,
                       resamples=args.resamples, seed=args.seed, keep_outputs=bool(args.out))
     result.settings = {"data": str(path), "split": args.split, "limit": args.limit,
                        "drop_irrelevant": args.drop_irrelevant}
@@ -76,7 +76,7 @@ def add_eval(sub: Any) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="only the first N clusters")
     p.add_argument("--systems", default=",".join(ALL_SYSTEMS),
                    help=f"comma-separated (default: {','.join(ALL_SYSTEMS)})")
-    p.add_argument("--words", type=_words, default=DEFAULT_WORDS,
+    p.add_argument("--words", dest="budget", type=_words, default=DEFAULT_WORDS,
                    help=f"word budget: a number (default {DEFAULT_WORDS}, the mean Multi-News "
                    "reference length) or 'ref' for each cluster's reference length")
     p.add_argument("--drop-irrelevant", action="store_true",
