@@ -99,11 +99,15 @@ class FactAligner:
         self.min_words = min_words
         self.extend_threshold = DEFAULT_EXTEND_THRESHOLD if extend_threshold is None \
             else extend_threshold
+        self.copy_of: dict[str, str] = {}
 
     def __call__(self, articles: list[AnalyzedArticle]) -> Alignment:
         return self.align(articles)
 
     def align(self, articles: list[AnalyzedArticle]) -> Alignment:
+        # Wire copies are kept and cited but do not count as independent support.
+        self.copy_of = {a.id: a.article.meta["copy_of"] for a in articles
+                        if a.article.meta.get("copy_of")}
         sentences = [s for a in articles for s in a.sentences]
         sim = similarity_matrix(sentences)
         labels = self._cluster(sentences, sim)
@@ -151,6 +155,7 @@ class FactAligner:
         for i, label in enumerate(labels):
             groups.setdefault(label, []).append(i)
         n_articles = len({s.article for s in sentences})
+        copy_of = self.copy_of
         owner = np.array([s.article for s in sentences])
         words = np.array([s.words for s in sentences])
         drafts = []
@@ -164,12 +169,14 @@ class FactAligner:
             else:
                 rep, cohesion = members[0], 0.0
             articles = sorted({sentences[i].article for i in members})
+            copies = [a for a in articles if copy_of.get(a) in articles]
             first_pos = min(sentences[i].index for i in members)
-            drafts.append((len(articles), cohesion, -first_pos, members, rep, articles))
+            drafts.append((len(articles) - len(copies), cohesion, -first_pos, members, rep,
+                           articles, copies))
         drafts.sort(key=lambda d: (-d[0], -d[1], -d[2], d[4]))
         facts: list[Fact] = []
         fact_of = [0] * len(sentences)
-        for k, (support, _, _, members, rep, articles) in enumerate(drafts):
+        for k, (support, _, _, members, rep, articles, copies) in enumerate(drafts):
             for i in members:
                 if labels[i] == labels[rep]:  # a sentence's own fact, not one it also supports
                     fact_of[i] = k
@@ -181,6 +188,7 @@ class FactAligner:
                     sentences=sorted(sentences[i].ref for i in members),
                     representative=sentences[rep].ref,
                     exclusive=support == 1 and n_articles > 1,
+                    copies=copies,
                 )
             )
         return Alignment(sentences, sim, facts, fact_of, self.threshold)

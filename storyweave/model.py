@@ -126,7 +126,8 @@ class Fact:
     """Sentences of different articles that report the same thing.
 
     ``text`` is the most representative sentence; ``articles`` are the distinct articles that
-    support it (its *support* is their number).
+    report it; ``copies`` those of them that republish another of them (``meta["copy_of"]``,
+    set by near-duplicate detection). Its *support* counts the others.
     """
 
     id: str
@@ -135,10 +136,12 @@ class Fact:
     sentences: list[SentenceRef]
     representative: SentenceRef
     exclusive: bool = False
+    copies: list[str] = field(default_factory=list)
 
     @property
     def support(self) -> int:
-        return len(self.articles)
+        """Independent articles: a wire copy whose original also reports the fact adds none."""
+        return len(self.articles) - len(self.copies)
 
 
 @dataclass

@@ -271,9 +271,8 @@ class StreamIngestor:
 def story_report(store: Store, story_id: str, pipeline: Any = None, words: int = 150,
                  refresh: bool = False) -> dict[str, Any]:
     """The story's JSON report: the stored one if the story has not changed since, otherwise
-    recomputed with the pipeline (and stored). Copies are listed under ``copies`` and each
-    fact gets ``independent_support``: the number of its articles that are no copy of another
-    article in the fact."""
+    recomputed with the pipeline (and stored). Copies are listed under ``copies``; a fact's
+    ``support`` already leaves out articles that copy another article of the fact."""
     from storyweave.pipeline import Pipeline, StoryweaveError
     from storyweave.report.json import story_to_dict
 
@@ -287,12 +286,7 @@ def story_report(store: Store, story_id: str, pipeline: Any = None, words: int =
     pipeline = pipeline or Pipeline()
     story = pipeline.run(articles, words=words, story_id=story_id)
     report = story_to_dict(story)
-    copies = {a.id: a.meta["copy_of"] for a in articles if a.meta.get("copy_of")}
-    report["copies"] = copies
-    for fact in report.get("facts", []):
-        members = set(fact["articles"])
-        fact["independent_support"] = sum(
-            1 for a in members if copies.get(a) not in members)
+    report["copies"] = {a.id: a.meta["copy_of"] for a in articles if a.meta.get("copy_of")}
     store.save_report(story_id, report, len(articles))
     return report
 

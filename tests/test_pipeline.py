@@ -137,3 +137,19 @@ def test_example_story_shared_facts_and_citations(example_story) -> None:
         for c in s.citations:
             cited = story.sentence(c).text
             assert len(_content(cited) & _content(s.text)) >= 2, (s.text, cited)
+
+
+def test_wire_copy_is_cited_but_not_independent_support(pipeline) -> None:
+    copy = Article(id="b-copy", source="Outlet D", title=B.title, body=B.body,
+                   meta={"copy_of": "b"})
+    story = pipeline.run([A, B, copy], words=60)
+    dam = next(f for f in story.facts if "b-copy" in f.articles and "a" in f.articles)
+    assert dam.copies == ["b-copy"]
+    assert dam.support == len(dam.articles) - 1
+    harvest = next(f for f in story.facts if "harvest" in f.text)
+    assert harvest.support == 1 and harvest.copies == ["b-copy"]
+    assert harvest.exclusive  # one outlet and its copy: still only one independent report
+    from storyweave.crosscheck.exclusives import exclusives
+
+    listed = {e["article"]: [f["id"] for f in e["facts"]] for e in exclusives(story)}
+    assert harvest.id in listed["b"] and harvest.id not in listed["b-copy"]

@@ -11,11 +11,13 @@ def exclusives(story: Story) -> list[dict[str, Any]]:
     """One entry per article, in report order: ``article``, ``source``, ``facts``.
 
     A fact is exclusive when exactly one article supports it and the story has more than one
-    article (``Fact.exclusive``); each listed fact cites its representative sentence.
+    article (``Fact.exclusive``; wire copies of that article do not count); each listed fact
+    cites its representative sentence.
     """
     out = []
     for a in story.articles:
         facts = [{"id": f.id, "text": f.text, "sentence": f.representative.sentence}
-                 for f in story.facts if f.exclusive and f.articles == [a.id]]
+                 for f in story.facts
+                 if f.exclusive and [x for x in f.articles if x not in f.copies] == [a.id]]
         out.append({"article": a.id, "source": a.article.source, "facts": facts})
     return out

@@ -55,6 +55,7 @@ def story_to_dict(story: Story) -> dict[str, Any]:
                 "text": f.text,
                 "support": f.support,
                 "articles": f.articles,
+                "copies": f.copies,
                 "exclusive": f.exclusive,
                 "representative": _ref(f.representative),
                 "sentences": [_ref(r) for r in f.sentences],
