@@ -1,5 +1,8 @@
 """storyweave: weave many outlets' reports of one event into one cited, checkable account."""
 
+from typing import Any
+
+from storyweave.errors import NoUsableArticles, StoryweaveError
 from storyweave.model import (
     SCHEMA,
     Article,
@@ -12,9 +15,18 @@ from storyweave.model import (
     Summary,
     SummarySentence,
 )
-from storyweave.pipeline import NoUsableArticles, Pipeline, StoryweaveError, summarize
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``Pipeline`` and ``summarize`` load spaCy: import them on first use, not with the CLI."""
+    if name in ("Pipeline", "summarize"):
+        from storyweave import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "SCHEMA",

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from storyweave import __version__
+from storyweave.errors import StoryweaveError
 from storyweave.evaluate.cli import add_eval
 from storyweave.ingest import read_paths, records_to_articles
 from storyweave.ingest.files import iter_jsonl
 from storyweave.model import SCHEMA, Rejected
-from storyweave.pipeline import Pipeline, StoryweaveError
 from storyweave.report import RENDERERS, render
 from storyweave.report.json import story_to_dict
 
@@ -57,6 +57,8 @@ def progress(iterable: Any, total: int | None, desc: str, enabled: bool | None) 
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
+    from storyweave.pipeline import Pipeline
+
     pipeline = Pipeline()
     if args.jsonl:
         return _summarize_batch(args, pipeline)
@@ -90,7 +92,7 @@ def _batch_stories(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
             yield origin, obj
 
 
-def _summarize_batch(args: argparse.Namespace, pipeline: Pipeline) -> int:
+def _summarize_batch(args: argparse.Namespace, pipeline: Any) -> int:
     path = Path(args.jsonl)
     if not path.is_file():
         raise StoryweaveError(f"{path}: no such file")

@@ -18,9 +18,12 @@ import re
 import zlib
 from collections import deque
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 _WORD = re.compile(r"\w+")
 
@@ -82,6 +85,8 @@ class NearDuplicates:
         self.window_hours = window_hours
         self.min_words = min_words
         self.seed = seed
+        from datasketch import MinHash, MinHashLSH  # scipy underneath: load when used
+
         proto = MinHash(num_perm=num_perm, seed=seed)
         self._perms = proto.permutations
         self._scheme = getattr(proto, "scheme", None)
@@ -110,6 +115,8 @@ class NearDuplicates:
 
     def signature_from_values(self, values: bytes | np.ndarray) -> MinHash:
         arr = np.frombuffer(values, dtype=self._dtype) if isinstance(values, bytes) else values
+        from datasketch import MinHash
+
         return MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_identity,
                        permutations=self._perms, hashvalues=arr.copy(), **self._extra)
 

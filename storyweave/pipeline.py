@@ -18,6 +18,7 @@ from typing import Any
 from storyweave.align import Alignment, FactAligner
 from storyweave.analyze import analyze, load_nlp
 from storyweave.clean import Cleaner
+from storyweave.errors import NoUsableArticles, StoryweaveError
 from storyweave.ingest import IngestResult, read_paths
 from storyweave.ingest.files import dedupe_ids
 from storyweave.ingest.records import article_from_record, stable_id
@@ -26,19 +27,7 @@ from storyweave.summarize import BaseSummarizer, SupportSummarizer
 
 Enricher = Callable[[Story, Alignment], None]
 
-
-class StoryweaveError(Exception):
-    """An error meant for the user: one line, no traceback."""
-
-
-class NoUsableArticles(StoryweaveError):
-    """Raised when every input was rejected; carries the reasons."""
-
-    def __init__(self, rejected: list[Rejected]) -> None:
-        self.rejected = rejected
-        detail = "; ".join(f"{r.origin}: {r.reason}" for r in rejected[:3])
-        more = f" (and {len(rejected) - 3} more)" if len(rejected) > 3 else ""
-        super().__init__(f"no usable articles{': ' + detail if detail else ''}{more}")
+__all__ = ["NoUsableArticles", "Pipeline", "StoryweaveError", "default_pipeline", "summarize"]
 
 
 @dataclass

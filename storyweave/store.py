@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from storyweave.errors import StoryweaveError
 from storyweave.model import Article
-from storyweave.pipeline import StoryweaveError
 
 APPLICATION_ID = 0x53577631  # "SWv1"
 SCHEMA_VERSION = 1

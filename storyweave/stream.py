@@ -108,7 +108,7 @@ class StreamIngestor:
             try:
                 self.clusterer = StoryClusterer.loads(blob)
             except (ValueError, KeyError) as err:
-                from storyweave.pipeline import StoryweaveError
+                from storyweave.errors import StoryweaveError
 
                 raise StoryweaveError(f"{self.store.path}: clustering state unreadable "
                                       f"({err})") from None
@@ -273,7 +273,8 @@ def story_report(store: Store, story_id: str, pipeline: Any = None, words: int =
     """The story's JSON report: the stored one if the story has not changed since, otherwise
     recomputed with the pipeline (and stored). Copies are listed under ``copies``; a fact's
     ``support`` already leaves out articles that copy another article of the fact."""
-    from storyweave.pipeline import Pipeline, StoryweaveError
+    from storyweave.errors import StoryweaveError
+    from storyweave.pipeline import Pipeline
     from storyweave.report.json import story_to_dict
 
     if store.story(story_id) is None:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from storyweave.cluster import StoryClusterer, to_timestamp
+from storyweave.errors import StoryweaveError
 from storyweave.ingest.feeds import is_url, looks_like_feed, read_feed
 from storyweave.ingest.files import IngestResult, expand, read_file
 from storyweave.model import Article
-from storyweave.pipeline import StoryweaveError
 from storyweave.report import RENDERERS, render
 from storyweave.store import Store, default_db_path, story_summary
 from storyweave.stream import StreamIngestor, story_report

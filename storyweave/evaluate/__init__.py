@@ -6,7 +6,18 @@ wraps every system behind one interface on the same sentences, ``rouge`` scores 
 ``storyweave eval`` subcommand. See ``docs/evaluation.md``.
 """
 
-from storyweave.evaluate.data import Cluster, load_clusters, split_of
-from storyweave.evaluate.harness import EvalResult, evaluate
+from __future__ import annotations
 
-__all__ = ["Cluster", "EvalResult", "evaluate", "load_clusters", "split_of"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {"Cluster": "data", "load_clusters": "data", "split_of": "data",
+            "EvalResult": "harness", "evaluate": "harness"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Load the scorer (rouge-score, nltk) only when it is used, not with the CLI."""
+    if name in _EXPORTS:
+        return getattr(import_module(f"storyweave.evaluate.{_EXPORTS[name]}"), name)
+    raise AttributeError(name)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storyweave.pipeline import StoryweaveError
+from storyweave.errors import StoryweaveError
 
 
 def _words(value: str) -> int | str:
@@ -58,7 +58,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def add_eval(sub: Any) -> None:
-    from storyweave.evaluate.harness import DEFAULT_WORDS
+    from storyweave.evaluate.data import DEFAULT_WORDS
     from storyweave.evaluate.peers import ALL_SYSTEMS
 
     p = sub.add_parser(

@@ -22,6 +22,8 @@ from typing import Any
 
 from storyweave.model import Article
 
+DEFAULT_WORDS = 230  # ~ mean Multi-News reference length (227.8 words on the dev sample)
+
 IRRELEVANT_VOTES = 3
 SPLITS = ("dev", "test", "all")
 TEST_BYTE_BELOW = 102  # of 256: about 40% of clusters are held out as "test"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storyweave.evaluate.data import Cluster
+from storyweave.evaluate.data import DEFAULT_WORDS, Cluster
 from storyweave.evaluate.peers import (
     ALL_SYSTEMS,
     Prepared,
@@ -37,7 +37,6 @@ from storyweave.evaluate.rouge import (
     paired_difference,
 )
 
-DEFAULT_WORDS = 230  # ~ mean Multi-News reference length (227.8 words on the dev sample)
 LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "recall": "R", "f1": "F"}
 
 
