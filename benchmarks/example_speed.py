@@ -68,7 +68,7 @@ def warm_stages(repeat: int) -> dict[str, float]:
     from storyweave.clean import Cleaner
     from storyweave.ingest import read_paths
     from storyweave.pipeline import Pipeline
-    from storyweave.summarize import SupportSummarizer
+    from storyweave.summarizers import SupportSummarizer
 
     nlp = load_nlp()
     articles = read_paths([EXAMPLE]).articles

@@ -23,7 +23,7 @@ from storyweave.ingest import IngestResult, read_paths
 from storyweave.ingest.files import dedupe_ids
 from storyweave.ingest.records import article_from_record, stable_id
 from storyweave.model import AnalyzedArticle, Article, Dropped, Rejected, Story
-from storyweave.summarize import BaseSummarizer, SupportSummarizer
+from storyweave.summarizers import BaseSummarizer, SupportSummarizer
 
 Enricher = Callable[[Story, Alignment], None]
 

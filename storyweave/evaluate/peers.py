@@ -29,7 +29,7 @@ import numpy as np
 from storyweave.align import Alignment, FactAligner
 from storyweave.evaluate.data import Cluster
 from storyweave.model import AnalyzedArticle, Sentence
-from storyweave.summarize import SUMMARIZERS, BaseSummarizer, LeadSummarizer
+from storyweave.summarizers import SUMMARIZERS, BaseSummarizer, LeadSummarizer
 
 # sumy's own word filter (sumy.nlp.tokenizers.Tokenizer._WORD_PATTERN): letters, ' and - only.
 _SUMY_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$", re.UNICODE)
