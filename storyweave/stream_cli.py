@@ -181,11 +181,16 @@ def add_cluster(sub: Any) -> None:
 # ------------------------------------------------------------------ stories / show
 
 
-def cmd_stories(args: argparse.Namespace) -> int:
+def _existing_db(args: argparse.Namespace) -> str:
+    """The store to read; reading never creates one (a typo should not look like no stories)."""
     db = Path(args.db) if args.db else default_db_path()
     if not db.exists():
         raise StoryweaveError(f"{db}: no such database (run 'storyweave ingest' first)")
-    with _open_store(str(db)) as store:
+    return str(db)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    with _open_store(_existing_db(args)) as store:
         rows = store.stories(limit=args.limit, include_closed=not args.open)
         if args.json:
             for r in rows:
@@ -208,10 +213,7 @@ def add_stories(sub: Any) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    db = Path(args.db) if args.db else default_db_path()
-    if not db.exists():
-        raise StoryweaveError(f"{db}: no such database (run 'storyweave ingest' first)")
-    with _open_store(str(db)) as store:
+    with _open_store(_existing_db(args)) as store:
         report = story_report(store, args.story, words=args.words, refresh=args.refresh)
     if args.format == "json":  # the JSON renderer takes a Story; the stored report is its dict
         text = json.dumps(report, ensure_ascii=False, indent=2)
