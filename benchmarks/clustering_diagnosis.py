@@ -65,13 +65,14 @@ def candidate_pairs(X: sp.csr_matrix, df: np.ndarray, idf: np.ndarray, times: np
     present = (X > 0).astype(np.float32).tocsr()
     n_terms = np.asarray(present.sum(1)).ravel()
     sims = (X @ X.T).tocsr()
+    terms = [present.indices[present.indptr[k]:present.indptr[k + 1]] for k in range(X.shape[0])]
     rows, feats = [], []
     for i in range(X.shape[0]):
         lo, hi = sims.indptr[i], sims.indptr[i + 1]
         for j, cos in zip(sims.indices[lo:hi], sims.data[lo:hi], strict=True):
             if j >= i or cos < 0.06 or times[i] - times[j] > 72 * 3600:
                 continue
-            shared = np.intersect1d(present[i].indices, present[j].indices)
+            shared = np.intersect1d(terms[i], terms[j], assume_unique=True)
             s_idf = idf[shared]
             rows.append((i, j, gold[i] == gold[j]))
             feats.append((cos, len(shared), s_idf.sum(), s_idf.max(initial=0.0),
