@@ -143,9 +143,8 @@ def main() -> int:
 
     # 1. tune the online clusterer on the first T articles only
     grid = {
-        "centroid_power": [0.0, 0.25, 1.0],
-        "threshold": [0.13, 0.15, 0.18, 0.20],
-        "entity_weight": [0.15],
+        "threshold": [0.2, 0.25, 0.3, 0.35],
+        "max_members": [8, 16],
     }
     base = {"max_span_hours": 72.0, "quiet_hours": 72.0}
     best, best_f = None, -1.0

@@ -112,6 +112,11 @@ class StreamIngestor:
 
                 raise StoryweaveError(f"{self.store.path}: clustering state unreadable "
                                       f"({err})") from None
+            keep = self.clusterer.max_members
+            for story in self.clusterer.live_.values():
+                if not story.members:  # saved by a version that kept no members
+                    for article in self.store.articles_of(story.id)[-keep:]:
+                        self.clusterer.remember(story.id, article)
         elif self._given_clusterer is not None:
             # a caller-supplied model starts fresh when the database has none yet
             self.clusterer = StoryClusterer(**self._given_clusterer.get_params())

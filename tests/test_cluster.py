@@ -130,3 +130,80 @@ def test_real_stream_same_story_together_different_apart(stream_rows):
     assert len(main) >= 0.7 * len(big), (len(main), len(big))
     # ... and different gold stories almost never end up in one predicted story
     assert len(set(main.values())) >= 0.97 * len(main), (len(set(main.values())), len(main))
+
+
+def test_pair_model_round_trip_and_tabulated_scores_match_the_splines():
+    import numpy as np
+    from sklearn.preprocessing import SplineTransformer
+
+    from storyweave.cluster import PAIR_RAW, PairModel, pair_inputs
+
+    model = PairModel.default()
+    assert PairModel.from_dict(model.to_dict()) == model
+    rng = np.random.default_rng(0)
+    raw = np.round(np.abs(rng.normal(10, 8, size=(200, len(PAIR_RAW)))))
+    raw[:, 0] = rng.uniform(0.05, 0.9, size=200)  # cosine
+    knots = np.asarray(model.knots)
+    basis = SplineTransformer(knots=knots, degree=model.degree).fit(knots)
+    z = basis.transform(pair_inputs(raw)) @ np.asarray(model.weights) + model.bias
+    assert np.abs(model.proba(raw) - 1 / (1 + np.exp(-z))).max() < 1e-3
+    broken = model.to_dict()
+    broken["weights"] = broken["weights"][:-1]
+    with pytest.raises(ValueError):
+        PairModel.from_dict(broken)
+
+
+def test_fit_pair_model_separates_same_story_pairs():
+
+    from storyweave.cluster import fit_pair_model, training_pairs
+
+    docs = [Doc(f"d{t}-{i}", topic_text(t, 1000 + 10 * t + i), t * 2 * HOUR + i)
+            for t in range(40) for i in range(4)]
+    gold = [d.id.split("-")[0] for d in docs]
+    model = fit_pair_model(docs[:80], gold[:80], idf_docs=10)
+    raw, same, _ = training_pairs(docs[80:], gold[80:], idf_docs=10)
+    assert same.any() and not same.all()
+    p = model.proba(raw)
+    assert p[same].mean() > 0.5 > p[~same].mean()
+    clusterer = StoryClusterer(pair_model=model, idf_docs=10)
+    assert bcubed(gold[80:], clusterer.fit_predict(docs[80:]))[2] > 0.95
+    with pytest.raises(ValueError):
+        fit_pair_model(docs[:4], gold[:4])  # one story only: nothing to tell apart
+
+
+def test_document_frequencies_fade_with_age():
+    for memory, expected in ((50.0, 0.0), (None, 1.0)):
+        model = StoryClusterer(df_memory=memory)
+        model.assign(Doc("z", "zebras escaped from the city zoo", 0.0))
+        for i in range(600):
+            model.assign(Doc(f"{i}", topic_text(i % 7, i), float(i)))
+        assert model.df(["zebra"])[0] == pytest.approx(expected, abs=1e-3)
+        assert model.df(["t1w1"])[0] > 2  # (in ~80% of every 7th article)
+
+
+def test_version_1_state_loads_and_members_come_back():
+    import zlib
+
+    import numpy as np
+
+    docs = [Doc(f"d{i}", topic_text(3, 50 + i), i * HOUR) for i in range(3)]
+    current = StoryClusterer().fit(docs)
+    story = current.live_["s0"]
+    hs = np.array(list(story.centroid), dtype=np.int64)
+    ws = np.array(list(story.centroid.values()), dtype=np.float64)
+    header = {"version": 1, "params": {"threshold": 0.15, "entity_weight": 0.15},
+              "n_docs": 3, "next_id": 1, "clock": 2 * HOUR,
+              "live": [{"id": "s0", "size": 3, "first": 0.0, "last": 2 * HOUR,
+                        "n": len(hs), "keys": {}}]}
+    head = json.dumps(header).encode()
+    blob = zlib.compress(len(head).to_bytes(8, "little") + head + len(hs).to_bytes(8, "little")
+                         + hs.tobytes() + ws.tobytes()
+                         + current.df_.astype(np.int32).tobytes())
+    old = StoryClusterer.loads(blob)
+    assert old.n_live == 1 and not old.live_["s0"].members and old.threshold == 0.25
+    probe = Doc("p", topic_text(3, 99), 3 * HOUR)
+    assert old.predict([probe]) == [None]  # no members: nothing to score against yet
+    for d in docs:
+        assert old.remember("s0", d)
+    assert old.predict([probe]) == ["s0"]
+    assert not old.remember("s9", docs[0])
