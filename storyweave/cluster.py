@@ -423,8 +423,11 @@ class StoryClusterer:
         counts = Counter(words)
         bits, pbits = self.hash_bits, self.pair_bits
         hs = np.fromiter((_hash(t, bits) for t in counts), dtype=np.int64, count=len(counts))
-        pairs = {_hash(f"{a} {b}", pbits) for a, b in zip(words, words[1:], strict=False)}
-        nums = {_hash(f"#{n}", pbits) for n in numbers(text)}
+        # word pairs and figures are hashed directly, not through the cache: most are seen
+        # once, and caching them would fill it with a million one-off strings
+        mask, crc = (1 << pbits) - 1, zlib.crc32
+        pairs = {crc(f"{a} {b}".encode()) & mask for a, b in zip(words, words[1:], strict=False)}
+        nums = {crc(f"#{n}".encode()) & mask for n in numbers(text)}
         return (counts, hs, np.fromiter(pairs, dtype=np.int64, count=len(pairs)),
                 np.fromiter(nums, dtype=np.int64, count=len(nums)))
 
@@ -592,9 +595,12 @@ class StoryClusterer:
 
     # ------------------------------------------------------------- updating
 
-    def _new_story(self, probe: Probe, time: float) -> LiveStory:
-        sid = f"{self.id_prefix}{self.next_id_}"
-        self.next_id_ += 1
+    def _new_story(self, probe: Probe, time: float, sid: str | None = None) -> LiveStory:
+        if sid is None:
+            sid = f"{self.id_prefix}{self.next_id_}"
+            self.next_id_ += 1
+        elif sid.startswith(self.id_prefix) and sid[len(self.id_prefix):].isdigit():
+            self.next_id_ = max(self.next_id_, int(sid[len(self.id_prefix):]) + 1)
         story = LiveStory(sid, dict(probe.vec), 1.0, 0, time, time,
                           members=deque(maxlen=self.max_members))
         self.live_[sid] = story
@@ -680,6 +686,22 @@ class StoryClusterer:
         self.labels_.append(match.story)
         return match
 
+    def replay(self, item: Any, story_id: str) -> None:
+        """Re-add an article already placed in ``story_id`` (recovery from a checkpoint):
+        the frequencies, the story's members and the index change as they did the first
+        time, but nothing is decided again. The story is re-created if it is not live."""
+        doc = Doc.of(item)
+        time = self._time(doc)
+        if time > self.clock_:
+            self.clock_ = time
+            self._expire(time)
+        probe = self.probe(doc, learn=True, time=time)
+        story = self.live_.get(story_id)
+        if story is None:
+            self._new_story(probe, time, story_id)
+        else:
+            self._add(story, probe, time)
+
     def partial_fit(self, X: Iterable[Any], y: Any = None) -> StoryClusterer:
         self.labels_ = []
         for item in X:
@@ -718,8 +740,7 @@ class StoryClusterer:
             "version": STATE_VERSION,
             "params": params,
             "n_docs": self.n_docs_,
-            "df_weight": self.df_weight_,
-            "df_total": self.df_total_,
+            "df_total": self.df_total_ / self.df_weight_,
             "next_id": self.next_id_,
             "clock": self.clock_ if math.isfinite(self.clock_) else None,
             "live": [{"id": st.id, "size": st.size, "first": st.first, "last": st.last,
@@ -729,13 +750,20 @@ class StoryClusterer:
         }
         hs = np.fromiter((h for st in stories for h in st.centroid), dtype=np.int64)
         ws = np.fromiter((w for st in stories for w in st.centroid.values()), dtype=np.float64)
-        mh = np.fromiter((h for m in members for h in m.weights), dtype=np.int64)
-        mw = np.fromiter((w for m in members for w in m.weights.values()), dtype=np.float64)
-        mp = np.fromiter((h for m in members for s in (m.bigrams, m.numbers) for h in s),
-                         dtype=np.int64)
+        # one small array per member, then one concatenation: a generator over every term
+        # of every member costs ~10x more, and this runs at every committed batch
+        mh = _concat([np.array(list(m.weights), dtype=np.int64) for m in members], np.int64)
+        mw = _concat([np.array(list(m.weights.values())) for m in members], np.float64)
+        mp = _concat([np.array([*m.bigrams, *m.numbers], dtype=np.int64) for m in members],
+                     np.int64)
+        # the frequency tables as faded counts in float16 (3 significant digits, as much as
+        # "rare" and the IDF need): half the bytes to compress at every commit
+        w = self.df_weight_
+        df16 = (self.df_ / np.float32(w)).astype(np.float16)
+        pdf16 = (self.pair_df_ / np.float32(w)).astype(np.float16)
         head = json.dumps(header).encode("utf-8")
         parts = [len(head).to_bytes(8, "little"), head]
-        for arr in (hs, ws, mh, mw, mp, self.df_, self.pair_df_):
+        for arr in (hs, ws, mh, mw, mp, df16, pdf16):
             parts += [arr.nbytes.to_bytes(8, "little"), arr.tobytes()]
         return zlib.compress(b"".join(parts), 1)
 
@@ -756,8 +784,8 @@ class StoryClusterer:
             raise ValueError(f"clustering state version {version} is not {STATE_VERSION}")
         pos = 8 + n_head
         arrays = []
-        for dtype in (np.int64, np.float64, np.int64, np.float64, np.int64, np.float32,
-                      np.float32):
+        for dtype in (np.int64, np.float64, np.int64, np.float64, np.int64, np.float16,
+                      np.float16):
             nbytes = int.from_bytes(raw[pos:pos + 8], "little")
             pos += 8
             arrays.append(np.frombuffer(raw, dtype=dtype, count=nbytes // np.dtype(dtype).itemsize,
@@ -768,10 +796,9 @@ class StoryClusterer:
         if params.get("pair_model") is not None:
             params["pair_model"] = PairModel.from_dict(params["pair_model"])
         model = cls(**params)
-        model.df_, model.pair_df_ = df.copy(), pdf.copy()
+        model.df_, model.pair_df_ = df.astype(np.float32), pdf.astype(np.float32)
         model.n_docs_ = int(state["n_docs"])
-        model.df_weight_ = float(state["df_weight"])
-        model.df_total_ = float(state["df_total"])
+        model.df_total_ = float(state["df_total"])  # (weight 1 again: faded counts)
         model.next_id_ = int(state["next_id"])
         model.clock_ = state["clock"] if state["clock"] is not None else float("-inf")
         members = []
@@ -826,6 +853,10 @@ class StoryClusterer:
                                        strict=True)))
             at += k
         return model
+
+
+def _concat(arrays: list[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
 def training_pairs(items: Sequence[Any], gold: Sequence[Any], window_hours: float = 72.0,

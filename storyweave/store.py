@@ -237,6 +237,18 @@ class Store:
             "SELECT * FROM articles WHERE story_id = ? ORDER BY published, seq", (story_id,))
         return [row_to_article(r) for r in rows]
 
+    def last_seq(self) -> int:
+        row = self.conn.execute("SELECT MAX(seq) FROM articles").fetchone()
+        return int(row[0] or 0)
+
+    def articles_after(self, seq: int) -> Iterator[tuple[int, Article, str, str]]:
+        """``(seq, article, published, story_id)`` of the articles stored after ``seq``, in
+        arrival order: what a clustering checkpoint taken at ``seq`` has not seen."""
+        rows = self.conn.execute(
+            "SELECT * FROM articles WHERE seq > ? ORDER BY seq", (seq,))
+        for r in rows:
+            yield int(r["seq"]), row_to_article(r), r["published"], r["story_id"]
+
     def recent_signatures(self, since: str) -> Iterator[tuple[str, str, str | None, bytes]]:
         """``(id, published, copy_of, minhash)`` of articles published since ``since``."""
         yield from self.conn.execute(

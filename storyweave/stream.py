@@ -29,6 +29,7 @@ from storyweave.model import Article, CleanArticle, Rejected
 from storyweave.store import Store
 
 STATE_NAME = "clusterer"
+STATE_SEQ = "clusterer.seq"  # the last article (``articles.seq``) the saved state includes
 _SPACE = re.compile(r"\s+")
 
 
@@ -80,8 +81,11 @@ class StreamIngestor:
 
     def __init__(self, store: Store | None = None, clusterer: StoryClusterer | None = None,
                  dedup: NearDuplicates | None = None, cleaner: Cleaner | None = None,
-                 batch_size: int = 200, batch_df: bool = True) -> None:
+                 batch_size: int = 200, batch_df: bool = True,
+                 checkpoint_every: int = 5000) -> None:
         self.store = store
+        self.checkpoint_every = checkpoint_every
+        self._unsaved = 0  # articles committed since the clusterer's state was last saved
         self.batch_df = batch_df
         self._batch_df_now = False
         self.cleaner = cleaner or Cleaner()
@@ -104,6 +108,13 @@ class StreamIngestor:
         if self.store is None:
             return
         blob = self.store.load_state(STATE_NAME)
+        saved_seq = self.store.load_state(STATE_SEQ)
+        if blob is None:
+            seq = 0
+        elif saved_seq is None:  # older versions saved the state with every batch
+            seq = self.store.last_seq()
+        else:
+            seq = int(saved_seq.decode("ascii"))
         if blob is not None:
             try:
                 self.clusterer = StoryClusterer.loads(blob)
@@ -120,6 +131,7 @@ class StreamIngestor:
         elif self._given_clusterer is not None:
             # a caller-supplied model starts fresh when the database has none yet
             self.clusterer = StoryClusterer(**self._given_clusterer.get_params())
+        self._replay(seq)
         if self._given_dedup is not None:
             self.dedup = NearDuplicates(
                 threshold=self._given_dedup.threshold, num_perm=self._given_dedup.num_perm,
@@ -130,6 +142,32 @@ class StreamIngestor:
             for aid, published, copy_of, sig in self.store.recent_signatures(since):
                 ts = to_timestamp(published) or clock
                 self.dedup.add(aid, self.dedup.signature_from_values(sig), ts, copy_of)
+
+    def _replay(self, seq: int) -> None:
+        """Bring the clusterer from its checkpoint up to the last commit: the articles
+        stored after ``seq`` go back into the stories they were put in, in arrival order."""
+        assert self.store is not None
+        n = 0
+        for _, article, published, story_id in self.store.articles_after(seq):
+            body = self.cleaner(article).body
+            text = f"{article.title}\n{body}" if article.title else body
+            self.clusterer.replay({"id": article.id, "text": text,
+                                   "published": to_timestamp(published)}, story_id)
+            n += 1
+        self._unsaved = n
+
+    def _save_state(self) -> None:
+        assert self.store is not None
+        self.store.save_state(STATE_NAME, self.clusterer.dumps())
+        self.store.save_state(STATE_SEQ, str(self.store.last_seq()).encode("ascii"))
+        self._unsaved = 0
+
+    def checkpoint(self) -> None:
+        """Save the clusterer's state now if articles were committed since the last save
+        (one small transaction); :meth:`run` does it at the end of its input."""
+        if self.store is not None and self._unsaved:
+            with self.store.transaction():
+                self._save_state()
 
     # ------------------------------------------------------------- per article
 
@@ -223,7 +261,11 @@ class StreamIngestor:
         closed, self.clusterer.closed_ = self.clusterer.closed_, []
         if closed:
             self.store.close_stories(closed)
-        self.store.save_state(STATE_NAME, self.clusterer.dumps())
+        # The state (frequency tables, live stories and their members: tens of MB) is saved
+        # every ``checkpoint_every`` articles and at the end of a run, not with every batch;
+        # after a crash, the articles committed since are replayed from the store.
+        if self._unsaved >= self.checkpoint_every:
+            self._save_state()
 
     def _add_all(self, articles: list[Article]) -> list[Outcome]:
         cleaned = [self.cleaner(a) for a in articles]
@@ -245,6 +287,7 @@ class StreamIngestor:
             try:
                 with self.store.transaction():
                     outs = self._add_all(articles)
+                    self._unsaved += sum(o.status == "new" for o in outs)
                     self._commit_extras()
             except BaseException:
                 self._load_models()  # back to the state of the last commit
@@ -262,6 +305,7 @@ class StreamIngestor:
                 batch = []
         if batch:
             yield from self.add_batch(batch)
+        self.checkpoint()
 
     def reject(self, rejected: Iterable[Rejected]) -> list[Outcome]:
         outs = [Outcome(r.article, r.origin, "rejected", reason=r.reason) for r in rejected]

@@ -198,3 +198,33 @@ def test_kill_9_mid_ingest_keeps_every_committed_batch_whole(tmp_path):
         assert store.count("articles") == n + new
         ids = store.conn.execute("SELECT count(DISTINCT id), count(*) FROM articles").fetchone()
         assert ids[0] == ids[1]
+
+
+@pytest.mark.parametrize("checkpoint_every", [8, 10**9])
+def test_reopening_replays_what_the_last_checkpoint_missed(tmp_path, checkpoint_every):
+    """The clusterer's state is saved every few thousand articles, not with each batch; an
+    ingestor opened later replays the rest from the store and decides as the first would."""
+    from storyweave.stream import STATE_SEQ
+
+    arts = [art(f"r{t}{i}", t, 100 * t + i, day=1 + i // 2, hour=t) for i in range(4)
+            for t in range(5)]
+    with Store(tmp_path / "s.db") as store:
+        first = StreamIngestor(store, checkpoint_every=checkpoint_every)
+        for lo, hi in ((0, 6), (6, 12), (12, 16)):
+            first.add_batch(arts[lo:hi])  # no run(): no final checkpoint, as after a kill
+        saved = store.load_state(STATE_SEQ)
+        if checkpoint_every == 8:  # saved after the second batch only
+            assert saved is not None and 0 < int(saved) < store.last_seq()
+        else:
+            assert saved is None
+        again = StreamIngestor(store, checkpoint_every=checkpoint_every)
+        a, b = first.clusterer, again.clusterer
+        assert {s: (st.size, len(st.members)) for s, st in a.live_.items()} == \
+            {s: (st.size, len(st.members)) for s, st in b.live_.items()}
+        assert (a.n_docs_, a.next_id_) == (b.n_docs_, b.next_id_)
+        rest = [{"id": x.id, "text": f"{x.title}\n{x.body}", "published": x.published}
+                for x in arts[16:]]
+        assert a.predict(rest) == b.predict(rest)
+        outs = list(again.run(arts[16:]))
+        assert all(o.status == "new" for o in outs)
+        assert int(store.load_state(STATE_SEQ)) == store.last_seq()  # run() saved at its end
