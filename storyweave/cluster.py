@@ -659,6 +659,15 @@ class StoryClusterer:
             t = 0.0
         return t
 
+    def _arrive(self, item: Any, learn: bool) -> tuple[float, Probe]:
+        """Advance the clock to the article's time (closing quiet stories) and probe it."""
+        doc = Doc.of(item)
+        time = self._time(doc)
+        if time > self.clock_:
+            self.clock_ = time
+            self._expire(time)
+        return time, self.probe(doc, learn=learn, time=time)
+
     # ---------------------------------------------------------------- API
 
     def assign(self, item: Any, join: str | None = None, learn: bool = True) -> Match:
@@ -667,12 +676,7 @@ class StoryClusterer:
         ``join`` forces the story (used for near-duplicates: a copy joins its original's
         story when that story is still live).
         """
-        doc = Doc.of(item)
-        time = self._time(doc)
-        if time > self.clock_:
-            self.clock_ = time
-            self._expire(time)
-        probe = self.probe(doc, learn=learn, time=time)
+        time, probe = self._arrive(item, learn)
         if join is not None and join in self.live_:
             match = Match(join, 1.0)
         else:
@@ -690,12 +694,7 @@ class StoryClusterer:
         """Re-add an article already placed in ``story_id`` (recovery from a checkpoint):
         the frequencies, the story's members and the index change as they did the first
         time, but nothing is decided again. The story is re-created if it is not live."""
-        doc = Doc.of(item)
-        time = self._time(doc)
-        if time > self.clock_:
-            self.clock_ = time
-            self._expire(time)
-        probe = self.probe(doc, learn=True, time=time)
+        time, probe = self._arrive(item, learn=True)
         story = self.live_.get(story_id)
         if story is None:
             self._new_story(probe, time, story_id)

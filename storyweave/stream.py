@@ -114,7 +114,13 @@ class StreamIngestor:
         elif saved_seq is None:  # older versions saved the state with every batch
             seq = self.store.last_seq()
         else:
-            seq = int(saved_seq.decode("ascii"))
+            try:
+                seq = int(saved_seq.decode("ascii"))
+            except (UnicodeDecodeError, ValueError):
+                from storyweave.errors import StoryweaveError
+
+                raise StoryweaveError(f"{self.store.path}: clustering checkpoint position "
+                                      f"unreadable ({saved_seq[:20]!r})") from None
         if blob is not None:
             try:
                 self.clusterer = StoryClusterer.loads(blob)
