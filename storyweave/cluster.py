@@ -421,8 +421,8 @@ class StoryClusterer:
     def _terms(self, text: str) -> tuple[Counter[str], np.ndarray, np.ndarray, np.ndarray]:
         words = stemmed_tokens(text)
         counts = Counter(words)
-        bits, pbits = self.hash_bits, self.pair_bits
-        hs = np.fromiter((_hash(t, bits) for t in counts), dtype=np.int64, count=len(counts))
+        pbits = self.pair_bits
+        hs = self._hashes(counts)
         # word pairs and figures are hashed directly, not through the cache: most are seen
         # once, and caching them would fill it with a million one-off strings
         mask, crc = (1 << pbits) - 1, zlib.crc32
@@ -750,13 +750,13 @@ class StoryClusterer:
         hs = np.fromiter((h for st in stories for h in st.centroid), dtype=np.int64)
         ws = np.fromiter((w for st in stories for w in st.centroid.values()), dtype=np.float64)
         # one small array per member, then one concatenation: a generator over every term
-        # of every member costs ~10x more, and this runs at every committed batch
+        # of every member costs ~10x more, and this runs at every checkpoint
         mh = _concat([np.array(list(m.weights), dtype=np.int64) for m in members], np.int64)
         mw = _concat([np.array(list(m.weights.values())) for m in members], np.float64)
         mp = _concat([np.array([*m.bigrams, *m.numbers], dtype=np.int64) for m in members],
                      np.int64)
         # the frequency tables as faded counts in float16 (3 significant digits, as much as
-        # "rare" and the IDF need): half the bytes to compress at every commit
+        # "rare" and the IDF need): half the bytes to compress at every checkpoint
         w = self.df_weight_
         df16 = (self.df_ / np.float32(w)).astype(np.float16)
         pdf16 = (self.pair_df_ / np.float32(w)).astype(np.float16)
