@@ -56,7 +56,7 @@ def batch_run(copies: int) -> tuple[float, float]:
             path.write_text("\n".join(json.dumps({"id": f"s{i}", "articles": articles})
                                       for i in range(n)))
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "storyweave.cli", "summarize", "--jsonl",
+            subprocess.run([sys.executable, "-m", "storyweave", "summarize", "--jsonl",
                             str(path), "-o", "/dev/null", "--no-progress"], check=True)
             walls.append(time.perf_counter() - t0)
     return walls[0], walls[1]

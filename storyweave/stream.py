@@ -320,6 +320,13 @@ class StreamIngestor:
         return outs
 
 
+def arrival_order(articles: list[Article]) -> list[Article]:
+    """Sorted by publication time; undated ones (given the ingest time) come last, in order."""
+    keyed = [(to_timestamp(a.published), i, a) for i, a in enumerate(articles)]
+    keyed.sort(key=lambda k: (k[0] is None, k[0] or 0.0, k[1]))
+    return [a for _, _, a in keyed]
+
+
 # ----------------------------------------------------------------- reports
 
 
@@ -347,4 +354,5 @@ def story_report(store: Store, story_id: str, pipeline: Any = None, words: int =
     return report
 
 
-__all__ = ["IngestCounts", "Outcome", "StreamIngestor", "content_hash", "story_report"]
+__all__ = ["IngestCounts", "Outcome", "StreamIngestor", "arrival_order", "content_hash",
+           "story_report"]

@@ -2,8 +2,9 @@
 
 ``data`` loads clusters (Multi-News or any ``{"id", "articles", "summaries"}`` JSONL), ``peers``
 wraps every system behind one interface on the same sentences, ``rouge`` scores with
-``rouge-score`` and bootstraps confidence intervals, ``harness`` runs it all and ``cli`` is the
-``storyweave eval`` subcommand. See ``docs/evaluation.md``.
+``rouge-score`` and bootstraps confidence intervals, ``harness`` runs it all (the
+``storyweave eval`` command is its shell in :mod:`storyweave.cli.eval`). See
+``docs/evaluation.md``.
 """
 
 from __future__ import annotations

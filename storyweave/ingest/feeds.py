@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from storyweave.ingest.files import IngestResult, suffix_of
+from storyweave.ingest.files import IngestResult, expand, read_file, suffix_of
 from storyweave.ingest.records import make_article, source_from_url, stable_id
 from storyweave.model import Rejected
 
@@ -133,4 +134,20 @@ def read_feed(location: str | Path) -> IngestResult:
                 where, f"feed does not parse ({type(exc).__name__}: {exc})")])
         result.warnings.append(f"{where}: feed is not well-formed ({exc}); "
                                f"read the {len(result.articles)} entries that could be read")
+    return result
+
+
+def read_inputs(paths: Iterable[str]) -> IngestResult:
+    """Articles from files, folders, JSONL(.gz), HTML and RSS/Atom feed files or URLs."""
+    result = IngestResult()
+    local: list[str] = []
+    for p in paths:
+        if is_url(p):
+            result.extend(read_feed(p))
+        else:
+            local.append(p)
+    files, rejected = expand(local)
+    result.rejected.extend(rejected)
+    for f in files:
+        result.extend(read_feed(f) if looks_like_feed(f) else read_file(f))
     return result

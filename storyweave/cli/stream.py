@@ -1,7 +1,7 @@
-"""Subcommands for stories from a stream: ``ingest``, ``cluster``, ``stories`` and ``show``.
+"""The store commands: ``ingest``, ``cluster``, ``stories`` and ``show``.
 
-Registered in :data:`storyweave.cli.REGISTRARS`. All four share ``--db FILE`` (default: the
-user's data folder, see :func:`storyweave.store.default_db_path`).
+All four share ``--db FILE`` (default: the user's data folder, see
+:func:`storyweave.store.default_db_path`).
 """
 
 from __future__ import annotations
@@ -9,49 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from storyweave.cluster import StoryClusterer, to_timestamp
+from storyweave.cli.common import db_help, existing_db, open_store, warn
+from storyweave.cluster import StoryClusterer
 from storyweave.errors import StoryweaveError
-from storyweave.ingest.feeds import is_url, looks_like_feed, read_feed
-from storyweave.ingest.files import IngestResult, expand, read_file
-from storyweave.model import Article
+from storyweave.ingest import IngestResult, read_inputs
 from storyweave.report import RENDERERS, render
-from storyweave.store import Store, default_db_path, story_summary
-from storyweave.stream import StreamIngestor, story_report
-
-
-def _warn(message: str) -> None:
-    print(f"storyweave: {message}", file=sys.stderr)
-
-
-def read_inputs(paths: Iterable[str]) -> IngestResult:
-    """Articles from files, folders, JSONL(.gz), HTML and RSS/Atom feed files or URLs."""
-    result = IngestResult()
-    local: list[str] = []
-    for p in paths:
-        if is_url(p):
-            result.extend(read_feed(p))
-        else:
-            local.append(p)
-    files, rejected = expand(local)
-    result.rejected.extend(rejected)
-    for f in files:
-        result.extend(read_feed(f) if looks_like_feed(f) else read_file(f))
-    return result
-
-
-def arrival_order(articles: list[Article]) -> list[Article]:
-    """Sorted by publication time; undated ones (given the ingest time) come last, in order."""
-    keyed = [(to_timestamp(a.published), i, a) for i, a in enumerate(articles)]
-    keyed.sort(key=lambda k: (k[0] is None, k[0] or 0.0, k[1]))
-    return [a for _, _, a in keyed]
-
-
-def _open_store(db: str | None) -> Store:
-    return Store(db if db else default_db_path())
+from storyweave.store import Store, story_summary
+from storyweave.stream import StreamIngestor, arrival_order, story_report
 
 
 def _model(args: argparse.Namespace) -> StoryClusterer:
@@ -81,9 +48,9 @@ def _summary_line(ing: StreamIngestor, store: Store | None) -> str:
 
 def _report_problems(ingested: IngestResult) -> None:
     for w in ingested.warnings:
-        _warn(w)
+        warn(w)
     for r in ingested.rejected:
-        _warn(f"{r.origin}: rejected: {r.reason}")
+        warn(f"{r.origin}: rejected: {r.reason}")
 
 
 # ------------------------------------------------------------------ ingest
@@ -92,12 +59,12 @@ def _report_problems(ingested: IngestResult) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     ingested = read_inputs(args.paths)
     _report_problems(ingested)
-    with _open_store(args.db) as store:
+    with open_store(args.db) as store:
         ing = StreamIngestor(store, clusterer=_model(args))
         ing.reject(ingested.rejected)
         for o in ing.run(arrival_order(ingested.articles)):
             if o.status == "rejected":
-                _warn(f"{o.origin}: rejected: {o.reason}")
+                warn(f"{o.origin}: rejected: {o.reason}")
         print(_summary_line(ing, store))
     return 0 if ing.counts.new or ing.counts.duplicates or not ingested.rejected else 1
 
@@ -108,7 +75,7 @@ def add_ingest(sub: Any) -> None:
                        "copies, put it in a story and store it. Re-ingesting is harmless.")
     p.add_argument("paths", nargs="+", metavar="PATH_OR_FEED",
                    help="files, folders, .jsonl(.gz), .html, RSS/Atom feed files or URLs")
-    p.add_argument("--db", metavar="FILE", help=f"story database (default: {default_db_path()})")
+    p.add_argument("--db", metavar="FILE", help=db_help())
     p.add_argument("--threshold", type=float, help="clustering threshold (new databases only)")
     p.add_argument("--quiet-hours", type=float,
                    help="close a story after this long without news (new databases only)")
@@ -121,8 +88,8 @@ def add_ingest(sub: Any) -> None:
 def cmd_cluster(args: argparse.Namespace) -> int:
     ingested = read_inputs(args.paths)
     for w in ingested.warnings:
-        _warn(w)
-    store = _open_store(args.db) if args.db else None
+        warn(w)
+    store = open_store(args.db) if args.db else None
     out = None
     try:
         if args.assignments:
@@ -181,16 +148,8 @@ def add_cluster(sub: Any) -> None:
 # ------------------------------------------------------------------ stories / show
 
 
-def _existing_db(args: argparse.Namespace) -> str:
-    """The store to read; reading never creates one (a typo should not look like no stories)."""
-    db = Path(args.db) if args.db else default_db_path()
-    if not db.exists():
-        raise StoryweaveError(f"{db}: no such database (run 'storyweave ingest' first)")
-    return str(db)
-
-
 def cmd_stories(args: argparse.Namespace) -> int:
-    with _open_store(_existing_db(args)) as store:
+    with open_store(existing_db(args.db)) as store:
         rows = store.stories(limit=args.limit, include_closed=not args.open)
         if args.json:
             for r in rows:
@@ -213,7 +172,7 @@ def add_stories(sub: Any) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _open_store(_existing_db(args)) as store:
+    with open_store(existing_db(args.db)) as store:
         report = story_report(store, args.story, words=args.words, refresh=args.refresh)
     if args.format == "json":  # the JSON renderer takes a Story; the stored report is its dict
         text = json.dumps(report, ensure_ascii=False, indent=2)
@@ -242,4 +201,6 @@ def add_show(sub: Any) -> None:
     p.set_defaults(func=cmd_show)
 
 
-REGISTRARS = [add_ingest, add_cluster, add_stories, add_show]
+def register(sub: Any) -> None:
+    for add in (add_ingest, add_cluster, add_stories, add_show):
+        add(sub)

@@ -57,7 +57,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_eval(sub: Any) -> None:
+def register(sub: Any) -> None:
     from storyweave.evaluate.data import DEFAULT_WORDS
     from storyweave.evaluate.peers import ALL_SYSTEMS
 

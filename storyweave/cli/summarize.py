@@ -1,59 +1,21 @@
-"""The ``storyweave`` command: a thin shell over the library.
-
-Each subcommand parses arguments, calls one library function and prints. User-facing problems
-are one line on stderr (``storyweave: FILE: problem``), never a traceback; set
-``STORYWEAVE_DEBUG=1`` to see one anyway.
-"""
+"""``storyweave summarize``: one story from files and folders, or every story of a batch file."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from storyweave import __version__
+from storyweave.cli.common import open_output, progress, report_rejected, warn
 from storyweave.errors import StoryweaveError
-from storyweave.evaluate.cli import add_eval
 from storyweave.ingest import read_paths, records_to_articles
 from storyweave.ingest.files import iter_jsonl
-from storyweave.model import SCHEMA, Rejected
+from storyweave.model import SCHEMA
 from storyweave.report import RENDERERS, render
 from storyweave.report.json import story_to_dict
-
-# Subcommand modules register themselves here: (name, add_parser function).
-Registrar = Callable[[Any], None]
-
-
-def warn(message: str) -> None:
-    print(f"storyweave: {message}", file=sys.stderr)
-
-
-def report_rejected(rejected: list[Rejected]) -> None:
-    for r in rejected:
-        warn(f"{r.origin}: skipped: {r.reason}")
-
-
-def open_output(path: str | None) -> TextIO:
-    if path in (None, "-"):
-        return sys.stdout
-    try:
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
-    except OSError as err:
-        raise StoryweaveError(f"{path}: cannot write: {err.strerror}") from None
-
-
-def progress(iterable: Any, total: int | None, desc: str, enabled: bool | None) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, unit="story", file=sys.stderr,
-                disable=(not enabled) if enabled is not None else None, leave=False)
-
-
-# ---------------------------------------------------------------- summarize
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
@@ -134,7 +96,7 @@ def _summarize_batch(args: argparse.Namespace, pipeline: Any) -> int:
     return 0
 
 
-def add_summarize(sub: Any) -> None:
+def register(sub: Any) -> None:
     p = sub.add_parser("summarize", help="weave articles about one event into a cited account",
                        description="Summarise the articles under PATH... (files or folders) "
                        "into one cited story report, or every story of a --jsonl batch file.")
@@ -150,48 +112,3 @@ def add_summarize(sub: Any) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_summarize)
-
-
-REGISTRARS: list[Registrar] = [add_summarize, add_eval]
-
-from storyweave import stream_cli  # noqa: E402 - ingest, cluster, stories, show
-
-REGISTRARS += stream_cli.REGISTRARS
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="storyweave",
-        description="Group news articles into stories and weave each into one cited account.",
-    )
-    parser.add_argument("--version", action="version", version=f"storyweave {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for register in REGISTRARS:
-        register(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "words", 1) is not None and getattr(args, "words", 1) < 1:
-        parser.error("--words must be at least 1")
-    try:
-        return int(args.func(args) or 0)
-    except StoryweaveError as err:
-        warn(f"error: {err}")
-        return 1
-    except KeyboardInterrupt:
-        warn("interrupted")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as err:  # noqa: BLE001 - last line of defence: one line, not a traceback
-        if os.environ.get("STORYWEAVE_DEBUG"):
-            raise
-        warn(f"internal error: {type(err).__name__}: {err} (STORYWEAVE_DEBUG=1 shows details)")
-        return 3
-
-
-if __name__ == "__main__":
-    sys.exit(main())
