@@ -31,7 +31,8 @@ import scipy.sparse as sp
 
 from benchmarks.common import machine, stamp, write_section
 from benchmarks.stream_clustering import STREAM, load_stream
-from storyweave.cluster import StoryClusterer, bcubed, tokens
+from storyweave.cluster import StoryClusterer, tokens
+from storyweave.evaluate.clustering import bcubed
 
 FEATURES = ("cosine", "shared terms", "summed IDF of shared terms", "highest IDF shared",
             "shared terms seen in ≤3 earlier articles", "gap (h)", "terms of the later article",

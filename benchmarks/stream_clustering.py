@@ -23,14 +23,8 @@ from collections import deque
 import numpy as np
 
 from benchmarks.common import SHARED, machine, peak_rss_mib, stamp, write_section
-from storyweave.cluster import (
-    Doc,
-    StoryClusterer,
-    bcubed,
-    pairwise,
-    to_timestamp,
-    tokens,
-)
+from storyweave.cluster import Doc, StoryClusterer, to_timestamp, tokens
+from storyweave.evaluate.clustering import bcubed, pairwise
 
 STREAM = SHARED / "data" / "multi-news-stream" / "train-stream.jsonl.gz"
 ECB = SHARED / "data" / "ecbplus" / "ecbplus_docs.jsonl"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storyweave.cluster import Doc, StoryClusterer, bcubed, pairwise
+from storyweave.cluster import Doc, StoryClusterer
+from storyweave.evaluate.clustering import bcubed, pairwise
 
 STREAM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / \
     "multi-news-stream" / "train-stream.jsonl.gz"

@@ -113,7 +113,7 @@ def test_ingest_real_look_alike_events_into_the_right_stories(tmp_path, capsys):
     events apart and mostly whole."""
     from pathlib import Path
 
-    from storyweave.cluster import bcubed
+    from storyweave.evaluate.clustering import bcubed
     from storyweave.store import Store
 
     ecb = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ecbplus" / \
