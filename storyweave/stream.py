@@ -25,6 +25,7 @@ from typing import Any
 from storyweave.clean import Cleaner
 from storyweave.cluster import Doc, StoryClusterer, to_timestamp
 from storyweave.dedup import NearDuplicates
+from storyweave.ingest.records import too_long
 from storyweave.model import Article, CleanArticle, Rejected
 from storyweave.store import Store
 
@@ -207,6 +208,8 @@ class StreamIngestor:
         origin = article.origin or article.id
         cleaned = cleaned or self.cleaner(article)
         body = cleaned.body
+        if too_long(body):  # an Article built by hand (a web form, a library caller)
+            return Outcome(article.id, origin, "rejected", reason=too_long(body))
         if not body.strip():
             n = len(cleaned.dropped)
             reason = (f"no story text left after cleaning ({n} pieces of page furniture "

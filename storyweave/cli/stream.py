@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import db_help, existing_db, open_store, warn
+from storyweave.cli.common import (
+    check_output,
+    db_help,
+    existing_db,
+    open_store,
+    output_file,
+    warn,
+)
 from storyweave.cluster import StoryClusterer
-from storyweave.errors import StoryweaveError
 from storyweave.ingest import IngestResult, read_inputs
 from storyweave.report import RENDERERS, render
 from storyweave.store import Store, story_summary
@@ -86,48 +90,46 @@ def add_ingest(sub: Any) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    check_output(args.assignments, [*args.paths, *([args.db] if args.db else [])])
     ingested = read_inputs(args.paths)
     for w in ingested.warnings:
         warn(w)
     store = open_store(args.db) if args.db else None
-    out = None
     try:
-        if args.assignments:
-            try:
-                out = open(args.assignments, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as err:
-                raise StoryweaveError(f"{args.assignments}: cannot write: {err.strerror}") \
-                    from None
-        ing = StreamIngestor(store, clusterer=_model(args))
-
-        def write(o: Any) -> None:
-            if out is None:
-                return
-            rec: dict[str, Any] = {"article": o.article, "story": o.story}
-            if o.status == "rejected":
-                rec["story"] = None
-                rec["reason"] = o.reason
-                rec["origin"] = o.origin
-            elif o.status == "duplicate":
-                rec["duplicate"] = o.reason
-            if o.copy_of:
-                rec["copy_of"] = o.copy_of
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-        for o in ing.reject(ingested.rejected):
-            write(o)
-        stories: set[str] = set()
-        for o in ing.run(arrival_order(ingested.articles)):
-            write(o)
-            if o.story:
-                stories.add(o.story)
-        print(_summary_line(ing, store) + f"; {len(stories)} stories in this run")
+        with output_file(args.assignments or None) as out:
+            _cluster_into(args, ingested, store, out if args.assignments else None)
     finally:
-        if out is not None:
-            out.close()
         if store is not None:
             store.close()
     return 0
+
+
+def _cluster_into(args: argparse.Namespace, ingested: IngestResult, store: Store | None,
+                  out: Any) -> None:
+    ing = StreamIngestor(store, clusterer=_model(args))
+
+    def write(o: Any) -> None:
+        if out is None:
+            return
+        rec: dict[str, Any] = {"article": o.article, "story": o.story}
+        if o.status == "rejected":
+            rec["story"] = None
+            rec["reason"] = o.reason
+            rec["origin"] = o.origin
+        elif o.status == "duplicate":
+            rec["duplicate"] = o.reason
+        if o.copy_of:
+            rec["copy_of"] = o.copy_of
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    for o in ing.reject(ingested.rejected):
+        write(o)
+    stories: set[str] = set()
+    for o in ing.run(arrival_order(ingested.articles)):
+        write(o)
+        if o.story:
+            stories.add(o.story)
+    print(_summary_line(ing, store) + f"; {len(stories)} stories in this run")
 
 
 def add_cluster(sub: Any) -> None:
@@ -178,13 +180,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         text = json.dumps(report, ensure_ascii=False, indent=2)
     else:
         text = render(report, args.format)
-    if args.output:
-        try:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
-        except OSError as err:
-            raise StoryweaveError(f"{args.output}: cannot write: {err.strerror}") from None
-    else:
-        sys.stdout.write(text + "\n")
+    with output_file(args.output, inputs=[existing_db(args.db)]) as out:
+        out.write(text + "\n")
     return 0
 
 
