@@ -34,6 +34,20 @@ def _model(args: argparse.Namespace) -> StoryClusterer:
     return StoryClusterer(**params)
 
 
+def _lease_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Another process writing to the store: wait for it (saying so), or with --no-wait stop."""
+    def waiting(message: str) -> None:
+        warn(f"{message}; Ctrl-C to stop, or --no-wait to fail instead of waiting")
+
+    return {"wait": not getattr(args, "no_wait", False), "on_wait": waiting}
+
+
+def _add_no_wait(p: Any) -> None:
+    p.add_argument("--no-wait", action="store_true",
+                   help="if another process is writing to the store, fail at once instead of "
+                   "waiting for it")
+
+
 def _summary_line(ing: StreamIngestor, store: Store | None) -> str:
     c = ing.counts
     parts = [f"{c.new} new"]
@@ -64,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     ingested = read_inputs(args.paths)
     _report_problems(ingested)
     with open_store(args.db) as store:
-        ing = StreamIngestor(store, clusterer=_model(args))
+        ing = StreamIngestor(store, clusterer=_model(args), **_lease_options(args))
         ing.reject(ingested.rejected)
         for o in ing.run(arrival_order(ingested.articles)):
             if o.status == "rejected":
@@ -83,6 +97,7 @@ def add_ingest(sub: Any) -> None:
     p.add_argument("--threshold", type=float, help="clustering threshold (new databases only)")
     p.add_argument("--quiet-hours", type=float,
                    help="close a story after this long without news (new databases only)")
+    _add_no_wait(p)
     p.set_defaults(func=cmd_ingest)
 
 
@@ -106,7 +121,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 def _cluster_into(args: argparse.Namespace, ingested: IngestResult, store: Store | None,
                   out: Any) -> None:
-    ing = StreamIngestor(store, clusterer=_model(args))
+    ing = StreamIngestor(store, clusterer=_model(args), **_lease_options(args))
 
     def write(o: Any) -> None:
         if out is None:
@@ -144,6 +159,7 @@ def add_cluster(sub: Any) -> None:
                    help='write {"article": id, "story": story_id} per input article')
     p.add_argument("--threshold", type=float, help="clustering threshold")
     p.add_argument("--quiet-hours", type=float, help="close a story after this long quiet")
+    _add_no_wait(p)
     p.set_defaults(func=cmd_cluster)
 
 
