@@ -10,12 +10,18 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyweave.ingest.records import article_from_record, make_article, stable_id
+from storyweave.ingest.records import (
+    article_from_record,
+    make_article,
+    stable_id,
+    valid_unicode,
+)
 from storyweave.model import Article, Rejected
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -134,11 +140,40 @@ def parse_json(text: str) -> object:
     """``json.loads`` whose every failure is a ``ValueError`` naming the problem: JSON nested
     deeper than the interpreter's recursion limit is malformed input, not an internal error."""
     try:
-        return json.loads(text)
+        return valid_strings(json.loads(text), text)
     except json.JSONDecodeError as err:
         raise ValueError(f"malformed JSON ({err.msg} at column {err.colno})") from None
     except RecursionError:
         raise ValueError("malformed JSON (nested too deeply)") from None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def valid_strings(obj: object, text: str) -> object:
+    """``obj`` (parsed from ``text``) with lone surrogates in its strings and keys replaced
+    (:func:`~storyweave.ingest.records.valid_unicode`); walked without recursion, since it
+    may be nested as deeply as the parser allows."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return obj
+    fixed = valid_unicode
+    root: list[object] = [obj]
+    stack: list[list[object] | dict[str, object]] = [root]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if isinstance(node, dict):
+            node.clear()
+        for key, value in items:
+            if isinstance(value, str):
+                value = fixed(value)
+            elif isinstance(value, list | dict):
+                stack.append(value)
+            if isinstance(node, dict):
+                node[fixed(str(key))] = value
+            else:
+                node[int(key)] = value
+    return root[0]
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, object | ValueError]]:
@@ -169,7 +204,7 @@ def _from_jsonl(path: Path) -> IngestResult:
 def _from_json(path: Path) -> IngestResult:
     text = read_text_file(path)
     try:
-        data = json.loads(text)
+        data = valid_strings(json.loads(text), text)
     except json.JSONDecodeError as err:
         msg = f"malformed JSON ({err.msg} at line {err.lineno}, column {err.colno})"
         return IngestResult(rejected=[Rejected(str(path), msg)])

@@ -19,6 +19,16 @@ from storyweave.model import Article
 MAX_ARTICLE_CHARS = 1_000_000
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates (JSON may escape them, ``"\\ud800"``; no encoding
+    can write them) replaced by U+FFFD, so every later step can encode it."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def too_long(text: str) -> str | None:
     """The rejection reason for a text over :data:`MAX_ARTICLE_CHARS`, else ``None``."""
     if len(text) <= MAX_ARTICLE_CHARS:
@@ -138,6 +148,10 @@ def make_article(
     reason = too_long(text)
     if reason:
         raise ValueError(reason)
+    text = valid_unicode(text)
+    title = valid_unicode(title) if title is not None else None
+    source = valid_unicode(str(source)) if source else None
+    url = valid_unicode(url) if isinstance(url, str) else None
     body = text
     if title is None:
         title, body = split_headline(text)
@@ -150,7 +164,7 @@ def make_article(
         name = fallback_id
         inferred = True
     return Article(
-        id=str(article_id) if article_id not in (None, "") else fallback_id,
+        id=valid_unicode(str(article_id)) if article_id not in (None, "") else fallback_id,
         source=name,
         title=(title or "").strip(),
         body=body,
