@@ -21,7 +21,7 @@ from storyweave.clean import Cleaner
 from storyweave.errors import NoUsableArticles, StoryweaveError
 from storyweave.ingest import IngestResult, read_paths
 from storyweave.ingest.files import dedupe_ids
-from storyweave.ingest.records import article_from_record, stable_id
+from storyweave.ingest.records import article_from_record, stable_id, too_long
 from storyweave.model import AnalyzedArticle, Article, Dropped, Rejected, Story
 from storyweave.summarizers import BaseSummarizer, SupportSummarizer
 
@@ -54,7 +54,10 @@ class Pipeline:
         rejected: list[Rejected] = []
         usable = []
         for c in cleaned:
-            if not c.body.strip():
+            if too_long(c.body):  # an Article built by hand skips the readers' check
+                rejected.append(Rejected(c.article.origin or c.id, too_long(c.body) or "",
+                                         article=c.id))
+            elif not c.body.strip():
                 n = len(c.dropped)
                 rejected.append(
                     Rejected(c.article.origin or c.id,

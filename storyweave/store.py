@@ -19,9 +19,10 @@ half-added story.
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,6 +170,9 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        lease = self.__dict__.get("_lease")
+        while lease is not None and lease.held:
+            lease.release()
 
     def __enter__(self) -> Store:
         return self
@@ -178,14 +182,53 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All writes inside commit together, or (on any exception) not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """All writes inside commit together, or (on any exception) not at all. A full disk
+        or a locked database is a one-line :class:`StoryweaveError`; what was committed
+        before stays."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        except (sqlite3.OperationalError, OSError) as err:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise StoryweaveError(f"{self.path}: cannot write: {write_problem(err)}; "
+                                  "this batch was not stored, everything stored before it "
+                                  "is kept") from None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Reads inside see one committed state of the store, even while a writer commits
+        (WAL): how a writer's models load without taking the writer lease."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN DEFERRED")
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    @contextmanager
+    def writer_lease(self, wait: bool = True, timeout: float | None = None,
+                     on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the store's writer lease (:mod:`storyweave.lease`) inside: every writer of
+        memberships takes it; readers never do. Re-entrant within this :class:`Store`."""
+        from storyweave.lease import WriterLease
+
+        if "_lease" not in self.__dict__:
+            self._lease = WriterLease(self.path)
+        self._lease.acquire(wait=wait, timeout=timeout, on_wait=on_wait)
+        try:
+            yield
+        finally:
+            self._lease.release()
 
     # ---------------------------------------------------------------- articles
 
@@ -302,6 +345,19 @@ class Store:
             "INSERT INTO state (name, data, updated_at) VALUES (?,?,?) ON CONFLICT(name) DO "
             "UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
             (name, data, now_iso()))
+
+
+def write_problem(err: BaseException) -> str:
+    """A write failure in words: what SQLite or the OS said, disk-full named as such."""
+    if isinstance(err, OSError):
+        return "disk full" if err.errno in (errno.ENOSPC, errno.EDQUOT) else \
+            (err.strerror or str(err))
+    text = str(err)
+    if "full" in text:
+        return "disk full (database or disk is full)"
+    if "locked" in text or "busy" in text:
+        return "the database stayed locked by another process"
+    return text
 
 
 def row_to_article(row: sqlite3.Row) -> Article:

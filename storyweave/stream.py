@@ -11,13 +11,21 @@ story is live.
 With a :class:`~storyweave.store.Store`, every batch is one transaction that also saves the
 clusterer's state; if anything fails inside it, the transaction rolls back and the in-memory
 models are reloaded from the last commit, so memory and disk never disagree.
+
+One writer at a time: every write sequence (a :meth:`StreamIngestor.run`, or one
+:meth:`~StreamIngestor.add_batch` called on its own) holds the store's writer lease
+(:mod:`storyweave.lease`). Each committed batch advances the store's write generation (a
+``state`` row); a writer that finds the generation moved on since it loaded its models (another
+process wrote in between) reloads them under the lease before it assigns anything, so two
+processes feeding one store give the memberships of one writer that took their batches in turn.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +33,13 @@ from typing import Any
 from storyweave.clean import Cleaner
 from storyweave.cluster import Doc, StoryClusterer, to_timestamp
 from storyweave.dedup import NearDuplicates
+from storyweave.ingest.records import too_long
 from storyweave.model import Article, CleanArticle, Rejected
 from storyweave.store import Store
 
 STATE_NAME = "clusterer"
 STATE_SEQ = "clusterer.seq"  # the last article (``articles.seq``) the saved state includes
+STATE_GENERATION = "writes"  # how many batches have been committed: moves on with every write
 _SPACE = re.compile(r"\s+")
 
 
@@ -82,8 +92,18 @@ class StreamIngestor:
     def __init__(self, store: Store | None = None, clusterer: StoryClusterer | None = None,
                  dedup: NearDuplicates | None = None, cleaner: Cleaner | None = None,
                  batch_size: int = 200, batch_df: bool = True,
-                 checkpoint_every: int = 5000) -> None:
+                 checkpoint_every: int = 5000, wait: bool = True,
+                 wait_timeout: float | None = None,
+                 on_wait: Callable[[str], None] | None = None, lease: bool = True) -> None:
         self.store = store
+        # the writer lease: wait for another writer (telling ``on_wait``), or raise StoreBusy;
+        # ``lease=False`` is only for measuring what the lease costs (benchmarks/reliability.py)
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.on_wait = on_wait
+        self.lease = lease
+        self._generation = 0  # the store's write generation the models were loaded at
+        self._writing_depth = 0
         self.checkpoint_every = checkpoint_every
         self._unsaved = 0  # articles committed since the clusterer's state was last saved
         self.batch_df = batch_df
@@ -107,6 +127,12 @@ class StreamIngestor:
         self._story_of: dict[str, str] = {}
         if self.store is None:
             return
+        with self.store.snapshot():  # one committed state, even while another process writes
+            self._load_from_store()
+
+    def _load_from_store(self) -> None:
+        assert self.store is not None
+        self._generation = self._store_generation()
         blob = self.store.load_state(STATE_NAME)
         saved_seq = self.store.load_state(STATE_SEQ)
         if blob is None:
@@ -149,6 +175,35 @@ class StreamIngestor:
                 ts = to_timestamp(published) or clock
                 self.dedup.add(aid, self.dedup.signature_from_values(sig), ts, copy_of)
 
+    def _store_generation(self) -> int:
+        assert self.store is not None
+        raw = self.store.load_state(STATE_GENERATION)
+        try:
+            return int(raw.decode("ascii")) if raw else 0
+        except (UnicodeDecodeError, ValueError):
+            return -1  # unreadable: never equal to ours, so the models are reloaded
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's writer lease inside (re-entrant), with the models brought up to
+        date first if another writer committed since they were loaded."""
+        if self.store is None or self._writing_depth or not self.lease:
+            self._writing_depth += 1
+            try:
+                yield
+            finally:
+                self._writing_depth -= 1
+            return
+        with self.store.writer_lease(wait=self.wait, timeout=self.wait_timeout,
+                                     on_wait=self.on_wait):
+            if self._store_generation() != self._generation:
+                self._load_models()
+            self._writing_depth += 1
+            try:
+                yield
+            finally:
+                self._writing_depth -= 1
+
     def _replay(self, seq: int) -> None:
         """Bring the clusterer from its checkpoint up to the last commit: the articles
         stored after ``seq`` go back into the stories they were put in, in arrival order."""
@@ -172,7 +227,7 @@ class StreamIngestor:
         """Save the clusterer's state now if articles were committed since the last save
         (one small transaction); :meth:`run` does it at the end of its input."""
         if self.store is not None and self._unsaved:
-            with self.store.transaction():
+            with self.writing(), self.store.transaction():
                 self._save_state()
 
     # ------------------------------------------------------------- per article
@@ -207,6 +262,8 @@ class StreamIngestor:
         origin = article.origin or article.id
         cleaned = cleaned or self.cleaner(article)
         body = cleaned.body
+        if too_long(body):  # an Article built by hand (a web form, a library caller)
+            return Outcome(article.id, origin, "rejected", reason=too_long(body))
         if not body.strip():
             n = len(cleaned.dropped)
             reason = (f"no story text left after cleaning ({n} pieces of page furniture "
@@ -290,28 +347,37 @@ class StreamIngestor:
             outs = self._add_all(articles)
             self.clusterer.closed_ = []
         else:
-            try:
-                with self.store.transaction():
-                    outs = self._add_all(articles)
-                    self._unsaved += sum(o.status == "new" for o in outs)
-                    self._commit_extras()
-            except BaseException:
-                self._load_models()  # back to the state of the last commit
-                raise
+            with self.writing():
+                try:
+                    with self.store.transaction():
+                        outs = self._add_all(articles)
+                        self._unsaved += sum(o.status == "new" for o in outs)
+                        self._commit_extras()
+                        generation = self._generation
+                        if any(o.status == "new" for o in outs):  # memberships changed
+                            generation += 1
+                            self.store.save_state(STATE_GENERATION, str(generation).encode())
+                    self._generation = generation
+                except BaseException:
+                    self._load_models()  # back to the state of the last commit
+                    raise
         for o in outs:
             self.counts.add(o, copy=o.copy_of is not None)
         return outs
 
     def run(self, articles: Iterable[Article]) -> Iterator[Outcome]:
+        """Every article's outcome, in batches; the writer lease is held from the first batch
+        to the end of the input (close the iterator early to let go of it)."""
         batch: list[Article] = []
-        for a in articles:
-            batch.append(a)
-            if len(batch) >= self.batch_size:
+        with self.writing():
+            for a in articles:
+                batch.append(a)
+                if len(batch) >= self.batch_size:
+                    yield from self.add_batch(batch)
+                    batch = []
+            if batch:
                 yield from self.add_batch(batch)
-                batch = []
-        if batch:
-            yield from self.add_batch(batch)
-        self.checkpoint()
+            self.checkpoint()
 
     def reject(self, rejected: Iterable[Rejected]) -> list[Outcome]:
         outs = [Outcome(r.article, r.origin, "rejected", reason=r.reason) for r in rejected]

@@ -38,7 +38,8 @@ def test_missing_path_is_one_line_nonzero(capsys) -> None:
 
 
 def test_partly_bad_input_warns_and_still_reports(example_dir, tmp_path, capsys) -> None:
-    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00\x01binary")
+    # (FF FE would be a UTF-16 byte-order mark, i.e. text: binary has NULs and no mark)
+    (tmp_path / "bad.txt").write_bytes(b"\x89PNG\x00\x01binary")
     code, out, err = run(["summarize", str(example_dir / "000_5d9469a384ff9c36.txt"),
                           str(tmp_path / "bad.txt")], capsys)
     assert code == 0

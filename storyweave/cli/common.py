@@ -6,7 +6,12 @@ the store commands start fast.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,13 +32,82 @@ def report_rejected(rejected: list[Rejected], verb: str = "skipped") -> None:
         warn(f"{r.origin}: {verb}: {r.reason}")
 
 
-def open_output(path: str | None) -> TextIO:
+def _is_input(out: Path, inputs: Iterable[str | Path]) -> str | None:
+    """The input that ``out`` would overwrite: one of the input files, or a file inside an
+    input folder (it would be read as input next time, and this run reads it now)."""
+    if not out.exists():
+        return None
+    for raw in inputs:
+        p = Path(raw)
+        try:
+            if p.is_dir():
+                if out.resolve().is_relative_to(p.resolve()):
+                    return str(p)
+            elif p.exists() and os.path.samefile(p, out):
+                return str(p)
+        except OSError:
+            continue
+    return None
+
+
+def check_output(path: str | None, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output path that names one of the inputs (call before reading them)."""
     if path in (None, "-"):
-        return sys.stdout
+        return
+    out = Path(path)
+    clash = _is_input(out, inputs)
+    if clash is not None:
+        where = "is the input" if Path(clash).is_file() else "is inside the input folder"
+        raise StoryweaveError(f"{out}: refusing to write the output over an input (it {where} "
+                              f"{clash}); choose another output file")
+
+
+@contextmanager
+def output_file(path: str | None, inputs: Iterable[str | Path] = ()) -> Iterator[TextIO]:
+    """Where a command writes its ``-o``/``--output``/``--assignments``: stdout for ``None`` or
+    ``-``, else a temporary file beside ``path`` that replaces it only when the command
+    finishes, so an interrupted or failed run leaves the old file (or none), never half of
+    one. A ``path`` that is one of ``inputs`` is refused before anything is read."""
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    out = Path(path)
+    check_output(path, inputs)
+    if out.is_dir():
+        raise StoryweaveError(f"{out}: is a folder; give a file name for the output")
     try:
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by the caller
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
+                                   dir=out.parent if str(out.parent) else ".")
     except OSError as err:
-        raise StoryweaveError(f"{path}: cannot write: {err.strerror}") from None
+        raise StoryweaveError(f"{out}: cannot write: {err.strerror}") from None
+    f = os.fdopen(fd, "w", encoding="utf-8")
+    try:
+        yield f
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        os.replace(tmp, out)
+    except OSError as err:
+        with suppress(OSError):
+            f.close()
+        _unlink(tmp)
+        if err.errno in _WRITE_ERRNOS or err.filename is None:
+            raise StoryweaveError(f"{out}: cannot write: {err.strerror or err}; "
+                                  "nothing was written") from None
+        raise
+    except BaseException:
+        with suppress(OSError):
+            f.close()
+        _unlink(tmp)
+        raise
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _unlink(path: str) -> None:
+    with suppress(OSError):
+        os.unlink(path)
 
 
 def progress(iterable: Any, total: int | None, desc: str, enabled: bool | None,

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import db_help, existing_db, open_store, warn
+from storyweave.cli.common import (
+    check_output,
+    db_help,
+    existing_db,
+    open_store,
+    output_file,
+    warn,
+)
 from storyweave.cluster import StoryClusterer
-from storyweave.errors import StoryweaveError
 from storyweave.ingest import IngestResult, read_inputs
 from storyweave.report import RENDERERS, render
 from storyweave.store import Store, story_summary
@@ -28,6 +32,20 @@ def _model(args: argparse.Namespace) -> StoryClusterer:
     if getattr(args, "quiet_hours", None) is not None:
         params["quiet_hours"] = args.quiet_hours
     return StoryClusterer(**params)
+
+
+def _lease_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Another process writing to the store: wait for it (saying so), or with --no-wait stop."""
+    def waiting(message: str) -> None:
+        warn(f"{message}; Ctrl-C to stop, or --no-wait to fail instead of waiting")
+
+    return {"wait": not getattr(args, "no_wait", False), "on_wait": waiting}
+
+
+def _add_no_wait(p: Any) -> None:
+    p.add_argument("--no-wait", action="store_true",
+                   help="if another process is writing to the store, fail at once instead of "
+                   "waiting for it")
 
 
 def _summary_line(ing: StreamIngestor, store: Store | None) -> str:
@@ -60,7 +78,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     ingested = read_inputs(args.paths)
     _report_problems(ingested)
     with open_store(args.db) as store:
-        ing = StreamIngestor(store, clusterer=_model(args))
+        ing = StreamIngestor(store, clusterer=_model(args), **_lease_options(args))
         ing.reject(ingested.rejected)
         for o in ing.run(arrival_order(ingested.articles)):
             if o.status == "rejected":
@@ -79,6 +97,7 @@ def add_ingest(sub: Any) -> None:
     p.add_argument("--threshold", type=float, help="clustering threshold (new databases only)")
     p.add_argument("--quiet-hours", type=float,
                    help="close a story after this long without news (new databases only)")
+    _add_no_wait(p)
     p.set_defaults(func=cmd_ingest)
 
 
@@ -86,48 +105,46 @@ def add_ingest(sub: Any) -> None:
 
 
 def cmd_cluster(args: argparse.Namespace) -> int:
+    check_output(args.assignments, [*args.paths, *([args.db] if args.db else [])])
     ingested = read_inputs(args.paths)
     for w in ingested.warnings:
         warn(w)
     store = open_store(args.db) if args.db else None
-    out = None
     try:
-        if args.assignments:
-            try:
-                out = open(args.assignments, "w", encoding="utf-8")  # noqa: SIM115
-            except OSError as err:
-                raise StoryweaveError(f"{args.assignments}: cannot write: {err.strerror}") \
-                    from None
-        ing = StreamIngestor(store, clusterer=_model(args))
-
-        def write(o: Any) -> None:
-            if out is None:
-                return
-            rec: dict[str, Any] = {"article": o.article, "story": o.story}
-            if o.status == "rejected":
-                rec["story"] = None
-                rec["reason"] = o.reason
-                rec["origin"] = o.origin
-            elif o.status == "duplicate":
-                rec["duplicate"] = o.reason
-            if o.copy_of:
-                rec["copy_of"] = o.copy_of
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-        for o in ing.reject(ingested.rejected):
-            write(o)
-        stories: set[str] = set()
-        for o in ing.run(arrival_order(ingested.articles)):
-            write(o)
-            if o.story:
-                stories.add(o.story)
-        print(_summary_line(ing, store) + f"; {len(stories)} stories in this run")
+        with output_file(args.assignments or None) as out:
+            _cluster_into(args, ingested, store, out if args.assignments else None)
     finally:
-        if out is not None:
-            out.close()
         if store is not None:
             store.close()
     return 0
+
+
+def _cluster_into(args: argparse.Namespace, ingested: IngestResult, store: Store | None,
+                  out: Any) -> None:
+    ing = StreamIngestor(store, clusterer=_model(args), **_lease_options(args))
+
+    def write(o: Any) -> None:
+        if out is None:
+            return
+        rec: dict[str, Any] = {"article": o.article, "story": o.story}
+        if o.status == "rejected":
+            rec["story"] = None
+            rec["reason"] = o.reason
+            rec["origin"] = o.origin
+        elif o.status == "duplicate":
+            rec["duplicate"] = o.reason
+        if o.copy_of:
+            rec["copy_of"] = o.copy_of
+        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    for o in ing.reject(ingested.rejected):
+        write(o)
+    stories: set[str] = set()
+    for o in ing.run(arrival_order(ingested.articles)):
+        write(o)
+        if o.story:
+            stories.add(o.story)
+    print(_summary_line(ing, store) + f"; {len(stories)} stories in this run")
 
 
 def add_cluster(sub: Any) -> None:
@@ -142,6 +159,7 @@ def add_cluster(sub: Any) -> None:
                    help='write {"article": id, "story": story_id} per input article')
     p.add_argument("--threshold", type=float, help="clustering threshold")
     p.add_argument("--quiet-hours", type=float, help="close a story after this long quiet")
+    _add_no_wait(p)
     p.set_defaults(func=cmd_cluster)
 
 
@@ -178,13 +196,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         text = json.dumps(report, ensure_ascii=False, indent=2)
     else:
         text = render(report, args.format)
-    if args.output:
-        try:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
-        except OSError as err:
-            raise StoryweaveError(f"{args.output}: cannot write: {err.strerror}") from None
-    else:
-        sys.stdout.write(text + "\n")
+    with output_file(args.output, inputs=[existing_db(args.db)]) as out:
+        out.write(text + "\n")
     return 0
 
 

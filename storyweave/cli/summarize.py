@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import open_output, progress, report_rejected, warn
+from storyweave.cli.common import check_output, output_file, progress, report_rejected, warn
 from storyweave.errors import StoryweaveError
 from storyweave.ingest import read_paths, records_to_articles
 from storyweave.ingest.files import iter_jsonl
@@ -21,6 +20,7 @@ from storyweave.report.json import story_to_dict
 def cmd_summarize(args: argparse.Namespace) -> int:
     from storyweave.pipeline import Pipeline
 
+    check_output(args.output, [args.jsonl] if args.jsonl else args.paths)
     pipeline = Pipeline()
     if args.jsonl:
         return _summarize_batch(args, pipeline)
@@ -33,13 +33,10 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     story = pipeline.run(ingested.articles, words=args.words, rejected=ingested.rejected)
     for r in story.rejected[len(ingested.rejected):]:
         warn(f"{r.origin}: skipped: {r.reason}")
-    out = open_output(args.output)
-    try:
-        out.write(render(story, args.format))
+    text = render(story, args.format)
+    with output_file(args.output, inputs=args.paths) as out:
+        out.write(text)
         out.write("\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 0
 
 
@@ -63,9 +60,8 @@ def _summarize_batch(args: argparse.Namespace, pipeline: Any) -> int:
     except ValueError as err:
         raise StoryweaveError(f"{path}: {err}") from None
     pipeline.nlp  # load the model once, before the progress bar starts  # noqa: B018
-    out = open_output(args.output)
     made = 0
-    try:
+    with output_file(args.output, inputs=[path]) as out:
         for origin, item in progress(lines, len(lines), "summarize", args.progress):
             story_id = item.get("id") if isinstance(item, dict) else None
             if isinstance(item, str):
@@ -88,9 +84,6 @@ def _summarize_batch(args: argparse.Namespace, pipeline: Any) -> int:
                     record = {"schema": SCHEMA, "id": story_id, "origin": origin,
                               "error": str(err)}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     if not made:
         raise StoryweaveError(f"{path}: no story could be summarised")
     return 0

@@ -122,11 +122,14 @@ def read_feed(location: str | Path) -> IngestResult:
         source = source or feed_title or source_from_url(link) or source_from_url(feed_link)
         published = entry.get("published") or entry.get("updated") or entry.get("created")
         entry_id = entry.get("id") or link or stable_id(where, title, text[:200])
-        result.articles.append(make_article(
-            text=text, origin=origin, fallback_id=stable_id(where, str(n)), title=title,
-            source=source, url=link, published=published, article_id=entry_id,
-            meta={"feed": where},
-        ))
+        try:
+            result.articles.append(make_article(
+                text=text, origin=origin, fallback_id=stable_id(where, str(n)), title=title,
+                source=source, url=link, published=published, article_id=entry_id,
+                meta={"feed": where},
+            ))
+        except ValueError as err:
+            result.rejected.append(Rejected(origin, str(err)))
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         if not result.articles:

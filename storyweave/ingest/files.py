@@ -7,13 +7,21 @@ can report it and carry on with the rest.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
+import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from storyweave.ingest.records import article_from_record, make_article, stable_id
+from storyweave.ingest.records import (
+    article_from_record,
+    make_article,
+    stable_id,
+    valid_unicode,
+)
 from storyweave.model import Article, Rejected
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -42,19 +50,47 @@ def suffix_of(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_text_file(path: Path) -> str:
-    """The file as UTF-8 text; ``ValueError`` with a readable reason if it is not text."""
-    raw = path.read_bytes()
-    if raw.startswith(b"\x1f\x8b"):
-        raw = gzip.decompress(raw)
+# Byte-order marks, longest first (a UTF-32-LE mark begins with the UTF-16-LE one). Text saved
+# by Windows tools often starts with one; its NUL bytes must not make it look binary.
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+]
+
+
+def decode_text(raw: bytes) -> str:
+    """Bytes as text: UTF-8, or UTF-16/UTF-32 when a byte-order mark says so; ``ValueError``
+    with a readable reason if it is not text."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(encoding)
+            except UnicodeDecodeError as err:
+                raise ValueError(f"not valid {encoding.upper()} text despite its byte-order "
+                                 f"mark ({err.reason} at offset {err.start + len(bom)})") \
+                    from None
     if b"\x00" in raw[:8192]:
         raise ValueError("binary file, not text")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ValueError(
             f"not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
         ) from None
+
+
+def read_text_file(path: Path) -> str:
+    """The file as text (see :func:`decode_text`); gzip-compressed files are unpacked."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\x1f\x8b"):
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise ValueError(f"damaged gzip file ({err})") from None
+    return decode_text(raw)
 
 
 def _from_txt(path: Path) -> IngestResult:
@@ -95,7 +131,49 @@ def records_to_articles(records: Iterable[tuple[str, object]], stem: str) -> Ing
             result.articles.append(article_from_record(record, origin, f"{stem}-{n}"))
         except ValueError as err:
             result.rejected.append(Rejected(origin, str(err)))
+        except RecursionError:  # a value nested too deeply to turn into text
+            result.rejected.append(Rejected(origin, "record nested too deeply"))
     return result
+
+
+def parse_json(text: str) -> object:
+    """``json.loads`` whose every failure is a ``ValueError`` naming the problem: JSON nested
+    deeper than the interpreter's recursion limit is malformed input, not an internal error."""
+    try:
+        return valid_strings(json.loads(text), text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"malformed JSON ({err.msg} at column {err.colno})") from None
+    except RecursionError:
+        raise ValueError("malformed JSON (nested too deeply)") from None
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def valid_strings(obj: object, text: str) -> object:
+    """``obj`` (parsed from ``text``) with lone surrogates in its strings and keys replaced
+    (:func:`~storyweave.ingest.records.valid_unicode`); walked without recursion, since it
+    may be nested as deeply as the parser allows."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return obj
+    fixed = valid_unicode
+    root: list[object] = [obj]
+    stack: list[list[object] | dict[str, object]] = [root]
+    while stack:
+        node = stack.pop()
+        items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if isinstance(node, dict):
+            node.clear()
+        for key, value in items:
+            if isinstance(value, str):
+                value = fixed(value)
+            elif isinstance(value, list | dict):
+                stack.append(value)
+            if isinstance(node, dict):
+                node[fixed(str(key))] = value
+            else:
+                node[int(key)] = value
+    return root[0]
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[str, object | ValueError]]:
@@ -106,9 +184,9 @@ def iter_jsonl(path: Path) -> Iterator[tuple[str, object | ValueError]]:
             continue
         origin = f"{path}:{lineno}"
         try:
-            yield origin, json.loads(line)
-        except json.JSONDecodeError as err:
-            yield origin, ValueError(f"malformed JSON ({err.msg} at column {err.colno})")
+            yield origin, parse_json(line)
+        except ValueError as err:
+            yield origin, err
 
 
 def _from_jsonl(path: Path) -> IngestResult:
@@ -124,11 +202,14 @@ def _from_jsonl(path: Path) -> IngestResult:
 
 
 def _from_json(path: Path) -> IngestResult:
+    text = read_text_file(path)
     try:
-        data = json.loads(read_text_file(path))
+        data = valid_strings(json.loads(text), text)
     except json.JSONDecodeError as err:
         msg = f"malformed JSON ({err.msg} at line {err.lineno}, column {err.colno})"
         return IngestResult(rejected=[Rejected(str(path), msg)])
+    except RecursionError:
+        return IngestResult(rejected=[Rejected(str(path), "malformed JSON (nested too deeply)")])
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if isinstance(data, dict):

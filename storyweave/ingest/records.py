@@ -13,6 +13,29 @@ from urllib.parse import urlparse
 
 from storyweave.model import Article
 
+#: The longest article text taken, in characters: spaCy's own limit on one text (its
+#: ``max_length``; parsing needs about 1 GB of memory per 100,000 characters beyond it). A news
+#: article is rarely over 50,000; longer input is rejected with this reason, never truncated.
+MAX_ARTICLE_CHARS = 1_000_000
+
+
+def valid_unicode(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates (JSON may escape them, ``"\\ud800"``; no encoding
+    can write them) replaced by U+FFFD, so every later step can encode it."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def too_long(text: str) -> str | None:
+    """The rejection reason for a text over :data:`MAX_ARTICLE_CHARS`, else ``None``."""
+    if len(text) <= MAX_ARTICLE_CHARS:
+        return None
+    return (f"article too long ({len(text):,} characters; storyweave takes at most "
+            f"{MAX_ARTICLE_CHARS:,})")
+
 # Fields a JSON record may carry, with the other names they are commonly published under.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "article_id", "doc_id", "doc_name", "guid"),
@@ -119,7 +142,16 @@ def make_article(
     article_id: Any = None,
     meta: dict[str, Any] | None = None,
 ) -> Article:
-    """Build an article; when ``title`` is missing the text's first line becomes the headline."""
+    """Build an article; when ``title`` is missing the text's first line becomes the headline.
+
+    Raises ``ValueError`` (the rejection reason) for a text over :data:`MAX_ARTICLE_CHARS`."""
+    reason = too_long(text)
+    if reason:
+        raise ValueError(reason)
+    text = valid_unicode(text)
+    title = valid_unicode(title) if title is not None else None
+    source = valid_unicode(str(source)) if source else None
+    url = valid_unicode(url) if isinstance(url, str) else None
     body = text
     if title is None:
         title, body = split_headline(text)
@@ -132,7 +164,7 @@ def make_article(
         name = fallback_id
         inferred = True
     return Article(
-        id=str(article_id) if article_id not in (None, "") else fallback_id,
+        id=valid_unicode(str(article_id)) if article_id not in (None, "") else fallback_id,
         source=name,
         title=(title or "").strip(),
         body=body,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from storyweave.report.json import story_to_dict
+from storyweave.report.json import story_to_dict, web_link
 from storyweave.report.markdown import citation_numbers
 
 CSS = """
@@ -91,7 +91,7 @@ def render_html(story: Any) -> str:
     for a in data["articles"]:
         date = f" · {e(a['published'][:10])}" if a.get("published") else ""
         title = e(a["title"] or "(untitled)")
-        if a.get("url"):
+        if web_link(a.get("url")):  # never a javascript: or data: link from the input
             title = f'<a href="{e(a["url"])}">{title}</a>'
         inferred = ' <span class="tag">name inferred</span>' if a.get("source_inferred") else ""
         parts.append(f"<li><b>{e(a['source'])}</b>{inferred}{date}: {title} "
@@ -204,3 +204,4 @@ def cross_source_html(data: dict[str, Any], num: dict[str, int]) -> list[str]:
                          f"<td>{len(ent['mentions'])}</td></tr>")
         parts.append("</tbody></table>")
     return parts
+

@@ -81,3 +81,10 @@ def rejected_to_dict(r: Rejected) -> dict[str, Any]:
 
 def render_json(story: Story, indent: int | None = 2) -> str:
     return json.dumps(story_to_dict(story), ensure_ascii=False, indent=indent)
+
+
+def web_link(url: object) -> bool:
+    """Whether a report may link to ``url``: http(s) only, so an input's ``javascript:``
+    or ``data:`` URL never becomes a live link."""
+    return isinstance(url, str) and url.lower().startswith(("http://", "https://")) and \
+        not any(c.isspace() or c in "<>\"'" for c in url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storyweave.report.json import story_to_dict
+from storyweave.report.json import story_to_dict, web_link
 
 
 def _cell(text: str) -> str:
@@ -37,7 +37,7 @@ def render_markdown(story: Any) -> str:
     out += ["## Sources", ""]
     for a in data["articles"]:
         date = f", {a['published'][:10]}" if a.get("published") else ""
-        link = f" <{a['url']}>" if a.get("url") else ""
+        link = f" <{a['url']}>" if web_link(a.get("url")) else ""
         out.append(f"{num[a['id']]}. **{a['source']}**{date}: {a['title']}{link} "
                    f"({a['words']} words)")
     out += ["", "## Facts by support", "",
