@@ -244,7 +244,7 @@ def test_two_ingest_processes_on_the_stream_match_one_writer(tmp_path):
     exactly those of one writer taking the halves in turn."""
     import gzip
 
-    from storyweave.cluster import bcubed
+    from storyweave.evaluate.clustering import bcubed
 
     if not STREAM.is_file():
         pytest.skip("../shared/data/multi-news-stream is not beside the project")
