@@ -396,6 +396,18 @@ def arrival_order(articles: list[Article]) -> list[Article]:
 # ----------------------------------------------------------------- reports
 
 
+def compute_report(pipeline: Any, story_id: str, articles: list[Article],
+                   words: int = 150) -> dict[str, Any]:
+    """The JSON report of a stored story's articles (nothing read from or written to a store:
+    this is the part :func:`refresh_reports` fans out to workers)."""
+    from storyweave.report.json import story_to_dict
+
+    story = pipeline.run(articles, words=words, story_id=story_id)
+    report = story_to_dict(story)
+    report["copies"] = {a.id: a.meta["copy_of"] for a in articles if a.meta.get("copy_of")}
+    return report
+
+
 def story_report(store: Store, story_id: str, pipeline: Any = None, words: int = 150,
                  refresh: bool = False) -> dict[str, Any]:
     """The story's JSON report: the stored one if the story has not changed since, otherwise
@@ -403,7 +415,6 @@ def story_report(store: Store, story_id: str, pipeline: Any = None, words: int =
     ``support`` already leaves out articles that copy another article of the fact."""
     from storyweave.errors import StoryweaveError
     from storyweave.pipeline import Pipeline
-    from storyweave.report.json import story_to_dict
 
     if store.story(story_id) is None:
         raise StoryweaveError(f"no story '{story_id}' in {store.path}")
@@ -412,13 +423,63 @@ def story_report(store: Store, story_id: str, pipeline: Any = None, words: int =
         if cached is not None:
             return cached
     articles = store.articles_of(story_id)
-    pipeline = pipeline or Pipeline()
-    story = pipeline.run(articles, words=words, story_id=story_id)
-    report = story_to_dict(story)
-    report["copies"] = {a.id: a.meta["copy_of"] for a in articles if a.meta.get("copy_of")}
+    report = compute_report(pipeline or Pipeline(), story_id, articles, words)
     store.save_report(story_id, report, len(articles))
     return report
 
 
-__all__ = ["IngestCounts", "Outcome", "StreamIngestor", "arrival_order", "content_hash",
-           "story_report"]
+@dataclass(frozen=True)
+class _ReportWorker:
+    """Picklable recipe: each worker builds one ``Pipeline`` and turns ``(story id, articles)``
+    into ``(report or error record, number of articles)``."""
+
+    words: int = 150
+
+    def __call__(self) -> Any:
+        from storyweave.batch import error_record
+        from storyweave.errors import StoryweaveError
+        from storyweave.pipeline import Pipeline
+
+        pipeline = Pipeline()
+        pipeline.nlp  # noqa: B018 - load the model before the first story
+        words = self.words
+
+        def work(item: tuple[str, list[Article]]) -> tuple[dict[str, Any], int]:
+            story_id, articles = item
+            try:
+                return compute_report(pipeline, story_id, articles, words), len(articles)
+            except StoryweaveError as err:
+                return error_record(story_id, str(err), story_id), len(articles)
+            except Exception as err:  # noqa: BLE001 - one story must not stop a refresh
+                return error_record(story_id, f"internal error: {type(err).__name__}: {err}",
+                                    story_id), len(articles)
+
+        return work
+
+
+def refresh_reports(store: Store, *, all_stories: bool = False, words: int = 150,
+                    workers: int | None = None, engine: str = "process",
+                    address: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Recompute the reports of stale stories (every story with ``all_stories``) on the
+    parallel map of :mod:`storyweave.batch`: this process reads the articles and writes the
+    reports (SQLite keeps one writer), the workers only compute. Yields ``(story id, report
+    or error record)`` in the store's story order; a story that fails keeps its old report
+    and stays stale.
+    """
+    from storyweave.batch import parallel_map
+
+    ids = [r["id"] for r in store.stories() if all_stories or r.get("stale")]
+    items = ((sid, store.articles_of(sid)) for sid in ids)
+    results = parallel_map(_ReportWorker(words), items, workers=workers, engine=engine,
+                           address=address)
+    try:
+        for sid, (report, n) in zip(ids, results, strict=True):
+            if "error" not in report:
+                store.save_report(sid, report, n)
+            yield sid, report
+    finally:
+        results.close()
+
+
+__all__ = ["IngestCounts", "Outcome", "StreamIngestor", "arrival_order", "compute_report",
+           "content_hash", "refresh_reports", "story_report"]

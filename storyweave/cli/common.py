@@ -6,6 +6,7 @@ the store commands start fast.
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import sys
@@ -138,3 +139,28 @@ def existing_db(db: str | None) -> str:
     if not path.exists():
         raise StoryweaveError(f"{path}: no such database (run 'storyweave ingest' first)")
     return str(path)
+
+
+def add_scale_options(p: Any, what: str = "stories") -> None:
+    """``--workers``, ``--engine``, ``--address``: shared by every command that maps stories."""
+    from storyweave.batch import ENGINES
+
+    p.add_argument("--workers", "-j", type=positive_int, metavar="N",
+                   help=f"{what} in parallel on N processes (default: all cores; 1: in this "
+                   "process) or, with --engine ray, N Ray actors (default: the cluster's CPUs)")
+    p.add_argument("--engine", choices=ENGINES, default="process",
+                   help="process: a local process pool (default); ray: a Ray Data pipeline "
+                   "(pip install -e '.[ray]')")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --engine ray: an existing Ray cluster (e.g. 127.0.0.1:6379; "
+                   "default: start a local Ray)")
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from storyweave.cli.common import add_scale_options
 from storyweave.errors import StoryweaveError
 
 
@@ -44,7 +45,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not clusters:
         raise StoryweaveError(f"{path}: no cluster in split {args.split!r}")
     result = evaluate(clusters, systems, words=args.budget, progress=args.progress,
-                      resamples=args.resamples, seed=args.seed, keep_outputs=bool(args.out))
+                      resamples=args.resamples, seed=args.seed, keep_outputs=bool(args.out),
+                      workers=args.workers, engine=args.engine, address=args.address)
     result.settings = {"data": str(path), "split": args.split, "limit": args.limit,
                        "drop_irrelevant": args.drop_irrelevant}
     summary = result.summary()
@@ -85,6 +87,7 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--out", metavar="DIR", help="write results.json, results.md and "
                    "clusters.jsonl (every output and score) here")
+    add_scale_options(p, "clusters")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_eval, command_line=None)

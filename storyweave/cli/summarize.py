@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import check_output, output_file, progress, report_rejected, warn
+from storyweave.cli.common import (
+    add_scale_options,
+    check_output,
+    output_file,
+    progress,
+    report_rejected,
+    warn,
+)
 from storyweave.errors import StoryweaveError
-from storyweave.ingest import read_paths, records_to_articles
-from storyweave.ingest.files import iter_jsonl
-from storyweave.model import SCHEMA
+from storyweave.ingest import read_paths
 from storyweave.report import RENDERERS, render
-from storyweave.report.json import story_to_dict
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
+    if args.jsonl:
+        return _summarize_batch(args)
     from storyweave.pipeline import Pipeline
 
-    check_output(args.output, [args.jsonl] if args.jsonl else args.paths)
+    check_output(args.output, args.paths)
     pipeline = Pipeline()
-    if args.jsonl:
-        return _summarize_batch(args, pipeline)
     if not args.paths:
         raise StoryweaveError("summarize: give PATH... or --jsonl FILE")
     ingested = read_paths(args.paths)
@@ -40,52 +41,29 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch_stories(path: Path) -> Iterator[tuple[str, dict[str, Any] | str]]:
-    """``(origin, story record or error message)`` for every line of a batch file."""
-    for origin, obj in iter_jsonl(path):
-        if isinstance(obj, ValueError):
-            yield origin, str(obj)
-        elif not isinstance(obj, dict) or not isinstance(obj.get("articles"), list):
-            yield origin, "line is not a story object with an 'articles' list"
-        else:
-            yield origin, obj
+def _summarize_batch(args: argparse.Namespace) -> int:
+    """Thin shell over :func:`storyweave.batch.map_stories`: whole lines, flushed one by one,
+    so an interrupted run never leaves half a report in the output."""
+    from storyweave.batch import map_stories, story_inputs, to_line
 
-
-def _summarize_batch(args: argparse.Namespace, pipeline: Any) -> int:
-    path = Path(args.jsonl)
-    if not path.is_file():
-        raise StoryweaveError(f"{path}: no such file")
-    try:
-        lines = list(_batch_stories(path))
-    except ValueError as err:
-        raise StoryweaveError(f"{path}: {err}") from None
-    pipeline.nlp  # load the model once, before the progress bar starts  # noqa: B018
+    check_output(args.output, [args.jsonl])
+    lines = list(story_inputs(args.jsonl))
+    records = map_stories(lines, words=args.words, workers=args.workers, engine=args.engine,
+                          address=args.address)
     made = 0
-    with output_file(args.output, inputs=[path]) as out:
-        for origin, item in progress(lines, len(lines), "summarize", args.progress):
-            story_id = item.get("id") if isinstance(item, dict) else None
-            if isinstance(item, str):
-                warn(f"{origin}: {item}")
-                record: dict[str, Any] = {"schema": SCHEMA, "id": None, "origin": origin,
-                                          "error": item}
-            else:
-                ingested = records_to_articles(
-                    [(f"{origin} article {n}", a) for n, a in enumerate(item["articles"], 1)],
-                    stem=str(story_id or origin),
-                )
-                try:
-                    story = pipeline.run(ingested.articles, words=args.words,
-                                         rejected=ingested.rejected,
-                                         story_id=str(story_id) if story_id else None)
-                    record = story_to_dict(story)
+    try:
+        with output_file(args.output, inputs=[args.jsonl]) as out:
+            for record in progress(records, len(lines), "summarize", args.progress):
+                if "error" in record:
+                    warn(f"{record['origin']}: {record['error']}")
+                else:
                     made += 1
-                except StoryweaveError as err:
-                    warn(f"{origin}: {err}")
-                    record = {"schema": SCHEMA, "id": story_id, "origin": origin,
-                              "error": str(err)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(to_line(record))
+                out.flush()
+    finally:
+        records.close()
     if not made:
-        raise StoryweaveError(f"{path}: no story could be summarised")
+        raise StoryweaveError(f"{args.jsonl}: no story could be summarised")
     return 0
 
 
@@ -102,6 +80,7 @@ def register(sub: Any) -> None:
     p.add_argument("--jsonl", metavar="FILE",
                    help='batch: one story per line, {"id", "articles": [{"text", ...}]}; '
                    "writes one JSON report per line")
+    add_scale_options(p)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.set_defaults(func=cmd_summarize)

@@ -112,47 +112,37 @@ def prepare(cluster: Cluster, pipeline: Any) -> Prepared:
     return prepared
 
 
-def evaluate(
-    clusters: Sequence[Cluster],
-    systems: Sequence[str | System] = ALL_SYSTEMS,
-    words: int | str = DEFAULT_WORDS,
-    pipeline: Any = None,
-    progress: bool | None = None,
-    resamples: int = 1000,
-    seed: int = 0,
-    keep_outputs: bool = False,
-) -> EvalResult:
-    """Score ``systems`` on ``clusters`` at ``words`` words (or ``"ref"``: each cluster's
-    reference length)."""
-    from tqdm import tqdm
+class ClusterScorer:
+    """Scores one cluster at a time with every system; built once per worker process.
 
-    from storyweave.pipeline import Pipeline
+    The first cluster with sentences warms every system up untimed (imports and caches), so a
+    worker's timings are warm from its first timed call, whichever clusters it gets.
+    """
 
-    if words != "ref" and (not isinstance(words, int) or words < 1):
-        raise ValueError("words must be a positive integer or 'ref'")
-    pipeline = pipeline or Pipeline()
-    objs = [make_system(s) if isinstance(s, str) else s for s in systems]
-    names = [s.name for s in objs]
-    if len(set(names)) != len(names):
-        raise ValueError("a system is listed twice")
-    rouge = Rouge()
-    result = EvalResult(names, words, resamples=resamples, seed=seed)
-    pipeline.nlp  # load spaCy before timing anything  # noqa: B018
-    warmed = False
-    bar = tqdm(clusters, desc="eval", unit="cluster", file=sys.stderr, leave=False,
-               disable=(not progress) if progress is not None else None)
-    for cluster in bar:
-        prepared = prepare(cluster, pipeline)
-        budget = cluster.reference_words if words == "ref" else int(words)
-        if not warmed and prepared.sentences:  # first calls pay imports and caches: not timed
-            for system in objs:
+    def __init__(self, systems: Sequence[str | System], words: int | str,
+                 pipeline: Any = None, keep_outputs: bool = False) -> None:
+        from storyweave.pipeline import Pipeline
+
+        self.pipeline = pipeline or Pipeline()
+        self.systems = [make_system(s) if isinstance(s, str) else s for s in systems]
+        self.words = words
+        self.keep_outputs = keep_outputs
+        self.rouge = Rouge()
+        self.warmed = False
+        self.pipeline.nlp  # load spaCy before timing anything  # noqa: B018
+
+    def __call__(self, cluster: Cluster) -> dict[str, Any]:
+        prepared = prepare(cluster, self.pipeline)
+        budget = cluster.reference_words if self.words == "ref" else int(self.words)
+        if not self.warmed and prepared.sentences:  # first calls pay imports: not timed
+            for system in self.systems:
                 system.select(prepared, budget)
-            warmed = True
+            self.warmed = True
         row: dict[str, Any] = {"id": cluster.id, "budget": budget,
                                "sentences": len(prepared.sentences),
                                "source_words": sum(s.words for s in prepared.sentences),
                                "prepare_seconds": prepared.seconds, "systems": {}}
-        for system in objs:
+        for system in self.systems:
             start = time.perf_counter()
             chosen = system.select(prepared, budget) if prepared.sentences else []
             seconds = time.perf_counter() - start
@@ -167,18 +157,79 @@ def evaluate(
                     raise RuntimeError(f"{system.name}: cited summary differs from the "
                                        f"timed selection on {cluster.id}")
             entry: dict[str, Any] = {
-                "rouge": rouge.score(text, cluster.references),
+                "rouge": self.rouge.score(text, cluster.references),
                 "seconds": seconds,
                 "words": len(text.split()),
             }
             if cited_seconds is not None:
                 entry["cited_seconds"] = cited_seconds
-            if keep_outputs:
+            if self.keep_outputs:
                 entry["selected"] = chosen
                 entry["text"] = text
             row["systems"][system.name] = entry
+        return row
+
+
+@dataclass(frozen=True)
+class _ScorerRecipe:
+    """Picklable: each worker process builds its own :class:`ClusterScorer`."""
+
+    systems: tuple[str, ...]
+    words: int | str
+    keep_outputs: bool
+
+    def __call__(self) -> ClusterScorer:
+        return ClusterScorer(self.systems, self.words, keep_outputs=self.keep_outputs)
+
+
+def evaluate(
+    clusters: Sequence[Cluster],
+    systems: Sequence[str | System] = ALL_SYSTEMS,
+    words: int | str = DEFAULT_WORDS,
+    pipeline: Any = None,
+    progress: bool | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+    keep_outputs: bool = False,
+    workers: int | None = 1,
+    engine: str = "process",
+    address: str | None = None,
+) -> EvalResult:
+    """Score ``systems`` on ``clusters`` at ``words`` words (or ``"ref"``: each cluster's
+    reference length).
+
+    ``workers`` > 1 (or ``None``: all cores) or ``engine="ray"`` score the clusters in
+    parallel (:func:`storyweave.batch.parallel_map`); scores and their order are the same as
+    with one worker, only the timings differ (each is still one warm call on one core, but
+    the cores are shared). Parallel runs need the systems by name.
+    """
+    from tqdm import tqdm
+
+    if words != "ref" and (not isinstance(words, int) or words < 1):
+        raise ValueError("words must be a positive integer or 'ref'")
+    names = [s if isinstance(s, str) else s.name for s in systems]
+    if len(set(names)) != len(names):
+        raise ValueError("a system is listed twice")
+    for s in systems:
+        if isinstance(s, str):
+            make_system(s)  # unknown names fail here, before any worker starts
+    result = EvalResult(names, words, resamples=resamples, seed=seed)
+    parallel = engine != "process" or workers != 1
+    if parallel and (pipeline is not None or not all(isinstance(s, str) for s in systems)):
+        raise ValueError("parallel evaluation takes systems by name and the default pipeline")
+    if parallel:
+        from storyweave.batch import parallel_map
+
+        rows = parallel_map(_ScorerRecipe(tuple(names), words, keep_outputs), clusters,
+                            workers=workers, engine=engine, address=address)
+    else:
+        scorer = ClusterScorer(systems, words, pipeline, keep_outputs)
+        rows = (scorer(c) for c in clusters)
+    bar = tqdm(rows, total=len(clusters), desc="eval", unit="cluster", file=sys.stderr,
+               leave=False, disable=(not progress) if progress is not None else None)
+    for row in bar:
         result.clusters.append(row)
-        result.prepare_seconds.append(prepared.seconds)
+        result.prepare_seconds.append(row["prepare_seconds"])
     bar.close()
     return result
 
