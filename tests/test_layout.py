@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storyweave"
 
 #: Top-level modules and subpackages of storyweave/, in data-flow order.
 STAGES = ["model", "errors", "ingest", "clean", "analyze", "align", "summarizers", "crosscheck",
-          "pipeline", "report", "evaluate", "dedup", "cluster", "lease", "store", "stream",
+          "pipeline", "report", "batch", "evaluate", "dedup", "cluster", "lease", "store",
+          "stream",
           "cli"]
 SHELLS = {"__init__", "__main__"}  # the package's own entry points may import anything
 
