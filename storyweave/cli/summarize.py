@@ -19,9 +19,10 @@ from storyweave.report.json import story_to_dict
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from storyweave.pipeline import Pipeline
+    from storyweave.pipeline import pipeline_from_options
 
-    pipeline = Pipeline()
+    pipeline = pipeline_from_options(args.summarizer, args.llm_url, args.llm_model,
+                                     keep_unverified=args.keep_unverified)
     if args.jsonl:
         return _summarize_batch(args, pipeline)
     if not args.paths:
@@ -33,6 +34,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     story = pipeline.run(ingested.articles, words=args.words, rejected=ingested.rejected)
     for r in story.rejected[len(ingested.rejected):]:
         warn(f"{r.origin}: skipped: {r.reason}")
+    if story.summary.note:
+        warn(story.summary.note)
     out = open_output(args.output)
     try:
         out.write(render(story, args.format))
@@ -111,4 +114,15 @@ def register(sub: Any) -> None:
                    "writes one JSON report per line")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--summarizer", default="storyweave", metavar="NAME",
+                   help="storyweave (default, extractive), lead, or llm: an abstractive "
+                   "summary from an OpenAI-compatible model, every sentence verified")
+    p.add_argument("--llm-url", metavar="URL",
+                   help="with --summarizer llm: the endpoint, e.g. http://127.0.0.1:8080/v1 "
+                   "(default: $STORYWEAVE_LLM_URL; the key comes from $STORYWEAVE_LLM_KEY)")
+    p.add_argument("--llm-model", metavar="NAME",
+                   help="with --summarizer llm: the model name (default: $STORYWEAVE_LLM_MODEL)")
+    p.add_argument("--keep-unverified", action="store_true",
+                   help="with --summarizer llm: keep and mark sentences the sources do not "
+                   "support, instead of dropping them")
     p.set_defaults(func=cmd_summarize)
