@@ -43,6 +43,8 @@ SYSTEM_PROMPT = (
 )
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)"
+                           r"(?<!\bDr\.)(?<!\bSt\.)(?<![A-Z]\.[A-Z]\.)\s+(?=[\"“‘(]?[A-Z])")
 
 
 class LLMError(Exception):
@@ -165,7 +167,7 @@ class LLMSummarizer(BaseSummarizer):
         except openai.APIStatusError as err:
             raise LLMError(f"language model at {where} answered HTTP {err.status_code}") \
                 from None
-        except openai.OpenAIError as err:  # e.g. a body that is not the protocol's JSON
+        except (openai.OpenAIError, ValueError) as err:  # a body that is not the protocol's
             raise LLMError(f"language model at {where} gave an unusable answer "
                            f"({type(err).__name__})") from None
         try:
@@ -212,11 +214,13 @@ class LLMSummarizer(BaseSummarizer):
                         continue
             else:
                 continue
-            for m in _MARKERS.finditer(sentence):  # "[3]" markers written into the text
-                cites += [int(x) for x in m.group(1).split(",")]
-            sentence = " ".join(_MARKERS.sub("", sentence).split())
-            if sentence:
-                out.append((sentence, list(dict.fromkeys(cites))))
+            for part in _SENTENCE_END.split(" ".join(sentence.split())):  # verified alone
+                own = list(cites)
+                for m in _MARKERS.finditer(part):  # "[3]" markers written into the text
+                    own += [int(x) for x in m.group(1).split(",")]
+                part = _MARKERS.sub("", part).strip()
+                if part:
+                    out.append((part, list(dict.fromkeys(own))))
         if not out:
             raise ValueError("JSON without any sentence")
         return out
@@ -230,7 +234,7 @@ class LLMSummarizer(BaseSummarizer):
         try:
             summary = self._generate(alignment, words, fill, articles or [])
         except LLMError as err:
-            log.warning("%s", err)
+            log.info("%s", err)  # the note carries it to the report and the CLI
             return self._fallback(alignment, words, fill, str(err))
         if not summary.sentences:
             reasons = sorted({s.verification or "" for s in summary.dropped})

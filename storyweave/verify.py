@@ -395,6 +395,12 @@ class Verifier:
                         refs = [*citations, self.sentences[i].ref]
                         return Verdict(True, "supported (citation found in the story)", refs,
                                        score_both, searched=True)
+        if not idx and self.search:
+            best = self._search(claim, set())
+            if best:
+                failed = self.failures(claim, best[:1])[0]
+                failed[0] = f"no citation, and no sentence of the story supports it " \
+                    f"(closest: {failed[0]})"
         return Verdict(False, failed[0], list(citations), score, failed=failed)
 
     def verify(self, summary: Summary, keep_unverified: bool = True) -> Summary:
