@@ -230,3 +230,36 @@ REWRITES: dict[str, Edit] = {
     "shorter": drop_clause,
     "synonym": said_synonym,
 }
+
+
+# ---------------------------------------------------------------- pairs of one story
+
+
+def _eligible(s: Sentence) -> bool:
+    return 8 <= s.words <= 45 and not s.text.rstrip().endswith("?")
+
+
+def story_pairs(sentences: Sequence[Sentence], rng: random.Random, per_story: int = 6,
+                origin: str = "", extra_bases: Sequence[tuple[Sentence, list[SentenceRef],
+                                                                str]] = ()) -> list[Pair]:
+    """Pairs from one story: ``per_story`` source sentences (each cited by itself, rewritten,
+    and falsely edited) plus ``extra_bases`` (claim, citations, kind), e.g. human summary
+    sentences that alignment ties to sources, supported and falsely edited."""
+    pool = list(sentences)
+    bases = [s for s in pool if _eligible(s)]
+    rng.shuffle(bases)
+    items = [(s, [s.ref], "source") for s in bases[:per_story]] + list(extra_bases)
+    pairs: list[Pair] = []
+    for s, refs, kind in items:
+        pairs.append(Pair(s.text, refs, True, kind, origin, s.text))
+        if kind == "source":
+            for name, edit in REWRITES.items():
+                text = edit(s, pool, rng)
+                if text and text != s.text:
+                    pairs.append(Pair(text, refs, True, f"rewrite: {name}", origin, s.text))
+        for name, edit in FALSE_EDITS.items():
+            text = edit(s, pool, rng)
+            if text and text != s.text:
+                pairs.append(Pair(text, refs, False, name, origin, s.text,
+                                  {"from": kind}))
+    return pairs
