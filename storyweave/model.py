@@ -146,15 +146,37 @@ class Fact:
 
 @dataclass
 class SummarySentence:
+    """One summary sentence and the source sentences it rests on.
+
+    ``verified``/``verification`` stay ``None`` until :mod:`storyweave.verify` has checked the
+    sentence (the extractive path does not need to: its sentence is its first citation).
+    """
+
     text: str
     citations: list[SentenceRef]
     fact: str | None = None
+    verified: bool | None = None
+    verification: str | None = None
 
 
 @dataclass
 class Summary:
+    """``method`` says how it was written; ``note`` explains a fallback (an unreachable model)
+    and ``dropped`` lists the generated sentences the verifier removed, with their reasons."""
+
     sentences: list[SummarySentence]
     words_budget: int
+    method: str = "extractive"
+    note: str | None = None
+    dropped: list[SummarySentence] = field(default_factory=list)
+
+    @property
+    def verified_share(self) -> float | None:
+        """Verified sentences among those checked (dropped ones included); ``None`` if none was."""
+        checked = [s for s in [*self.sentences, *self.dropped] if s.verified is not None]
+        if not checked:
+            return None
+        return sum(1 for s in checked if s.verified) / len(checked)
 
     @property
     def text(self) -> str:

@@ -27,7 +27,8 @@ from storyweave.summarizers import BaseSummarizer, SupportSummarizer
 
 Enricher = Callable[[Story, Alignment], None]
 
-__all__ = ["NoUsableArticles", "Pipeline", "StoryweaveError", "default_pipeline", "summarize"]
+__all__ = ["NoUsableArticles", "Pipeline", "StoryweaveError", "default_pipeline",
+           "pipeline_from_options", "summarize"]
 
 
 @dataclass
@@ -88,7 +89,11 @@ class Pipeline:
         if not analyzed:
             raise NoUsableArticles(rejected)
         alignment = self.aligner(analyzed)
-        summary = self.summarizer.summarize(alignment, words)
+        if getattr(self.summarizer, "wants_articles", False):  # outlet names for a prompt
+            summary = self.summarizer.summarize(alignment, words,  # type: ignore[call-arg]
+                                                articles=analyzed)
+        else:
+            summary = self.summarizer.summarize(alignment, words)
         story = Story(
             id=story_id or stable_id(*sorted(a.id for a in analyzed)),
             title=pick_title(analyzed, alignment),
@@ -170,3 +175,21 @@ def default_pipeline() -> Pipeline:
     if _DEFAULT is None:
         _DEFAULT = Pipeline()
     return _DEFAULT
+
+
+def pipeline_from_options(summarizer: str = "storyweave", llm_url: str | None = None,
+                          llm_model: str | None = None, llm_key: str | None = None,
+                          keep_unverified: bool = False) -> Pipeline:
+    """A pipeline with the named summarizer (``llm``: a language model, settings from the
+    arguments or the ``STORYWEAVE_LLM_*`` environment variables)."""
+    from storyweave.summarizers import SUMMARIZERS
+
+    if summarizer == "llm":
+        from storyweave.llm import llm_summarizer
+
+        return Pipeline(summarizer=llm_summarizer(llm_url, llm_model, llm_key,
+                                                  keep_unverified=keep_unverified))
+    if summarizer not in SUMMARIZERS:
+        raise StoryweaveError(f"unknown summarizer {summarizer!r}; known: "
+                              f"{', '.join([*SUMMARIZERS, 'llm'])}")
+    return Pipeline(summarizer=SUMMARIZERS[summarizer]())

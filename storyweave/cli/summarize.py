@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from storyweave.cli.common import (
@@ -19,12 +21,14 @@ from storyweave.report import RENDERERS, render
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    if args.jsonl:
-        return _summarize_batch(args)
-    from storyweave.pipeline import Pipeline
+    from storyweave.pipeline import pipeline_from_options
 
+    options = (args.summarizer, args.llm_url, args.llm_model)
+    pipeline = pipeline_from_options(*options, keep_unverified=args.keep_unverified)
+    if args.jsonl:
+        return _summarize_batch(args, functools.partial(
+            pipeline_from_options, *options, keep_unverified=args.keep_unverified))
     check_output(args.output, args.paths)
-    pipeline = Pipeline()
     if not args.paths:
         raise StoryweaveError("summarize: give PATH... or --jsonl FILE")
     ingested = read_paths(args.paths)
@@ -34,6 +38,8 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     story = pipeline.run(ingested.articles, words=args.words, rejected=ingested.rejected)
     for r in story.rejected[len(ingested.rejected):]:
         warn(f"{r.origin}: skipped: {r.reason}")
+    if story.summary.note:
+        warn(story.summary.note)
     text = render(story, args.format)
     with output_file(args.output, inputs=args.paths) as out:
         out.write(text)
@@ -41,7 +47,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summarize_batch(args: argparse.Namespace) -> int:
+def _summarize_batch(args: argparse.Namespace, pipeline_factory: Callable[[], Any]) -> int:
     """Thin shell over :func:`storyweave.batch.map_stories`: whole lines, flushed one by one,
     so an interrupted run never leaves half a report in the output."""
     from storyweave.batch import map_stories, story_inputs, to_line
@@ -49,7 +55,7 @@ def _summarize_batch(args: argparse.Namespace) -> int:
     check_output(args.output, [args.jsonl])
     lines = list(story_inputs(args.jsonl))
     records = map_stories(lines, words=args.words, workers=args.workers, engine=args.engine,
-                          address=args.address)
+                          address=args.address, pipeline_factory=pipeline_factory)
     made = 0
     try:
         with output_file(args.output, inputs=[args.jsonl]) as out:
@@ -83,4 +89,15 @@ def register(sub: Any) -> None:
     add_scale_options(p)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--summarizer", default="storyweave", metavar="NAME",
+                   help="storyweave (default, extractive), lead, or llm: an abstractive "
+                   "summary from an OpenAI-compatible model, every sentence verified")
+    p.add_argument("--llm-url", metavar="URL",
+                   help="with --summarizer llm: the endpoint, e.g. http://127.0.0.1:8080/v1 "
+                   "(default: $STORYWEAVE_LLM_URL; the key comes from $STORYWEAVE_LLM_KEY)")
+    p.add_argument("--llm-model", metavar="NAME",
+                   help="with --summarizer llm: the model name (default: $STORYWEAVE_LLM_MODEL)")
+    p.add_argument("--keep-unverified", action="store_true",
+                   help="with --summarizer llm: keep and mark sentences the sources do not "
+                   "support, instead of dropping them")
     p.set_defaults(func=cmd_summarize)

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from storyweave.report.json import story_to_dict, web_link
-from storyweave.report.markdown import citation_numbers
+from storyweave.report.markdown import citation_numbers, verification_lines
 
 CSS = """
 :root{--ink:#1d232a;--muted:#5b6672;--line:#d9dee3;--accent:#1f5fa8;--soft:#eef4fb}
@@ -44,6 +44,8 @@ summary{cursor:pointer;color:var(--accent)}
 text-decoration:none;padding:0 1px}
 .claim{margin:.2rem 0 .2rem 1rem}.val{font-weight:600;color:#a33}
 .tl td:first-child{white-space:nowrap;font-variant-numeric:tabular-nums}
+.unverified{background:#fff4e5;border-left:3px solid #c25e00;padding-left:.5rem}
+.flag{font:600 12px system-ui,sans-serif;color:#a34700}
 .tag{display:inline-block;background:var(--soft);border-radius:4px;padding:0 .35rem;
 font-size:12px;color:var(--accent)}
 """
@@ -84,8 +86,15 @@ def render_html(story: Any) -> str:
                 f'<span class="pop"><b>{e(art["source"])} · sentence {c["sentence"] + 1}</b>'
                 f"{e(text)}</span></a>"
             )
-        parts.append(f"<p>{e(s['text'])}{''.join(marks)}</p>")
+        if s.get("verified") is False:
+            parts.append(f'<p class="unverified"><span class="flag" title="'
+                         f'{e(s.get("verification") or "")}">⚠ not supported by its sources '
+                         f'({e(s.get("verification") or "")}):</span> '
+                         f"{e(s['text'])}{''.join(marks)}</p>")
+        else:
+            parts.append(f"<p>{e(s['text'])}{''.join(marks)}</p>")
     parts.append("</div>")
+    parts += [f'<p class="small">{e(line)}</p>' for line in verification_lines(data)]
 
     parts.append("<h2>Sources</h2><ol class=\"sources\">")
     for a in data["articles"]:
@@ -137,7 +146,9 @@ def render_html(story: Any) -> str:
         parts.append(f"<tr><td>{num.get(d['article'], '?')}</td><td>{e(d['text'])}</td>"
                      f'<td class="reason">{e(d["reason"])}</td></tr>')
     parts.append("</tbody></table></details>")
-    parts.append('<p class="small">Made by storyweave. Every summary sentence is taken from the '
+    made = "written by a language model and checked against" \
+        if data["summary"].get("method", "extractive") != "extractive" else "taken from"
+    parts.append(f'<p class="small">Made by storyweave. Every summary sentence is {made} the '
                  "articles; markers [n.m] cite sentence m of source n.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

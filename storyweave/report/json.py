@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from storyweave.crosscheck import exclusives, reference_dates
-from storyweave.model import SCHEMA, Rejected, SentenceRef, Story
+from storyweave.model import SCHEMA, Rejected, SentenceRef, Story, Summary, SummarySentence
 
 
 def _ref(ref: SentenceRef) -> dict[str, Any]:
@@ -40,15 +40,7 @@ def story_to_dict(story: Story) -> dict[str, Any]:
         "id": story.id,
         "title": story.title,
         "articles": articles,
-        "summary": {
-            "text": story.summary.text,
-            "words": story.summary.words,
-            "words_budget": story.summary.words_budget,
-            "sentences": [
-                {"text": s.text, "fact": s.fact, "citations": [_ref(c) for c in s.citations]}
-                for s in story.summary.sentences
-            ],
-        },
+        "summary": summary_to_dict(story.summary),
         "facts": [
             {
                 "id": f.id,
@@ -73,6 +65,32 @@ def story_to_dict(story: Story) -> dict[str, Any]:
         ],
         "rejected": [rejected_to_dict(r) for r in story.rejected],
     }
+
+
+def _sentence(s: SummarySentence) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": s.text, "fact": s.fact,
+                           "citations": [_ref(c) for c in s.citations]}
+    if s.verified is not None:  # only checked sentences carry a verdict
+        out["verified"] = s.verified
+        out["verification"] = s.verification
+    return out
+
+
+def summary_to_dict(summary: Summary) -> dict[str, Any]:
+    """The summary; a verified (language-model) summary adds ``method``, ``verified_share``,
+    ``dropped`` and ``note``; an extractive one is written exactly as before."""
+    out: dict[str, Any] = {
+        "text": summary.text,
+        "words": summary.words,
+        "words_budget": summary.words_budget,
+        "sentences": [_sentence(s) for s in summary.sentences],
+    }
+    if summary.method != "extractive" or summary.note or summary.verified_share is not None:
+        out["method"] = summary.method
+        out["verified_share"] = summary.verified_share
+        out["dropped"] = [_sentence(s) for s in summary.dropped]
+        out["note"] = summary.note
+    return out
 
 
 def rejected_to_dict(r: Rejected) -> dict[str, Any]:

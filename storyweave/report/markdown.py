@@ -16,6 +16,25 @@ def citation_numbers(data: dict[str, Any]) -> dict[str, int]:
     return {a["id"]: n for n, a in enumerate(data["articles"], start=1)}
 
 
+def verification_lines(data: dict[str, Any]) -> list[str]:
+    """What a reader must know about a verified summary: its share and any fallback note."""
+    summary = data["summary"]
+    lines = []
+    if summary.get("method", "extractive") != "extractive":
+        share = summary.get("verified_share")
+        checked = len(summary["sentences"]) + len(summary.get("dropped", []))
+        text = f"Written by a language model ({summary['method']}); "
+        text += f"{100 * share:.0f}% of its {checked} sentences verified against the cited " \
+            "sources" if share is not None else "not verified"
+        dropped = summary.get("dropped", [])
+        if dropped:
+            text += f"; {len(dropped)} unsupported sentence(s) left out"
+        lines.append(text + ".")
+    if summary.get("note"):
+        lines.append(f"Note: {summary['note']}.")
+    return lines
+
+
 def render_markdown(story: Any) -> str:
     data = story if isinstance(story, dict) else story_to_dict(story)
     num = citation_numbers(data)
@@ -32,8 +51,11 @@ def render_markdown(story: Any) -> str:
             marks.append(f"[{n}.{c['sentence'] + 1}]")
             notes.append(f"- **[{n}.{c['sentence'] + 1}]** "
                          f"{sentences[c['article']][c['sentence']]}")
-        out.append(f"{s['text']} {''.join(marks)}")
+        flag = f"**⚠ not supported by its sources ({s['verification']}):** " \
+            if s.get("verified") is False else ""
+        out.append(f"{flag}{s['text']} {''.join(marks)}")
         out.append("")
+    out += [f"*{line}*\n" for line in verification_lines(data)]
     out += ["## Sources", ""]
     for a in data["articles"]:
         date = f", {a['published'][:10]}" if a.get("published") else ""
