@@ -76,3 +76,13 @@ def test_markdown_and_html_show_the_sections(example_story) -> None:
                   "People, organisations and places"]:
         assert f"## {title}" in md
         assert title in page
+
+
+def test_short_and_preceding_attributions_on_the_example(example_story) -> None:
+    """Two quotations the issue named: a two-word one inside "…, X told the paper", and one
+    whose speaker is named earlier in the sentence ("journalists such as NPR's X")."""
+    by_text = {q["text"]: q["speaker"] for q in example_story.quotes}
+    concerns = [s for t, s in by_text.items() if t.startswith("significant concerns")]
+    secure = [s for t, s in by_text.items() if t.startswith("feeling a bit more secure")]
+    assert concerns and concerns[0] and concerns[0].endswith("Johnson")
+    assert secure and secure[0] and secure[0].endswith("Kuhn")

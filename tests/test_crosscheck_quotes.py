@@ -96,3 +96,53 @@ def test_scare_quotes_are_not_quotations(quotes) -> None:
 def test_no_quotes_gives_an_empty_list(pipeline) -> None:
     art = Article(id="x", source="S", title="t", body="A plain report with no quotation in it.")
     assert pipeline.run([art], words=20).quotes == []
+
+
+C = Article(id="c", source="Valley Post", title="Dam report", body=(
+    "The regional water board met in Eastbrook on Monday.\n\n"
+    "The board has \u201cserious doubts\u201d about the dam's spillway, engineer Lena Okafor "
+    "told the Valley Post.\n\n"
+    "The delay led reporters such as the Post's Ravi Menon to suspect that the board was "
+    "\u201cplaying for time before the election\u201d this spring.\n\n"
+    "Residents were told to expect the \u201cflood season\u201d in May.\n\n"
+    "Hanna Lindqvist, who chairs the board, spoke after the vote. "
+    "\u201cWe will publish every inspection report,\u201d she said. "
+    "\u201cThe village deserves to know.\u201d\n\n"
+    "Mayor Piet Jansen answered questions. Later the clerk Ada Roos read the minutes. "
+    "\u201cThe money is there for the repairs,\u201d he said."))
+D = Article(id="d", source="Hill Radio", title="Dam", body=(
+    "The water board has published its plan.\n"
+    "\u201cWe will not wait for another winter.\n"
+    "The repairs start in March,\u201d said board chair Jonas Varga.\n"
+    "\u201cNothing in this plan is optional.\u201d\n\n"
+    "The plan was presented by the board, a ministry statement said.\n"
+    "\u201cThe board acted within its powers and on time.\u201d"))
+
+
+@pytest.fixture(scope="module")
+def more_quotes(pipeline):
+    return pipeline.run([C, D], words=60).quotes
+
+
+def test_short_quotation_inside_an_attribution_sentence(more_quotes) -> None:
+    q = _speaker(more_quotes, "serious doubts")
+    assert q["speaker"] == "Lena Okafor" and q["cue"] == "told"
+    assert not [q for q in more_quotes if q["text"] == "flood season"]  # a label, no cue
+
+
+def test_speaker_named_before_the_quote_as_an_example(more_quotes) -> None:
+    assert _speaker(more_quotes, "playing for time")["speaker"] == "Ravi Menon"
+
+
+def test_pronoun_keeps_the_current_speaker(more_quotes) -> None:
+    assert _speaker(more_quotes, "every inspection report")["speaker"] == "Hanna Lindqvist"
+    assert _speaker(more_quotes, "deserves to know")["speaker"] == "Hanna Lindqvist"
+    # a later subject takes over: "he said" after "the clerk Ada Roos read"
+    assert _speaker(more_quotes, "money is there")["speaker"] != "Hanna Lindqvist"
+
+
+def test_quote_cut_by_line_breaks_and_lead_in_sentence(more_quotes) -> None:
+    q = _speaker(more_quotes, "another winter")
+    assert q["speaker"] == "Jonas Varga"
+    assert _speaker(more_quotes, "Nothing in this plan")["speaker"] == "Jonas Varga"
+    assert "ministry" in (_speaker(more_quotes, "within its powers")["speaker"] or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -148,6 +149,16 @@ class EntityIndex:
                 continue
             return ent
         return None
+
+    def mentions_before(self, article: str, offset: int, kinds: set[str],
+                        skip: list[tuple[int, int]] = ()) -> Iterator[tuple[_Mention, Entity]]:
+        """Mentions of ``kinds`` ending before ``offset``, nearest first, ``skip`` spans out."""
+        for m, ent in reversed(self._by_article.get(article, [])):
+            if m.end > offset or ent.type not in kinds:
+                continue
+            if any(a <= m.start < b for a, b in skip):
+                continue
+            yield m, ent
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [e.to_dict() for e in self.entities]

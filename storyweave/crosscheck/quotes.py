@@ -22,9 +22,17 @@ subject) over the spaCy parse the pipeline already made, and adds what news text
    ministry"); "it", "they", "I" and "we" stay unknown (``None``).
 4. **Continuation**: a quote with no cue of its own, in the same paragraph as (or the paragraph
    after) an attributed quote, is given that quote's speaker, with cue ``None``.
-5. **Scare quotes**: one to three words are a quotation only when a cue introduces them as a
-   clause (a comma closes them: a “very good diplomat,” X said); "what he called “war games”"
-   is not.
+5. **Short quotations**: two or three words are a quotation when a cue introduces them as a
+   clause (a “very good diplomat,” X said) or sit in the cue's own sentence and carry a
+   judgement (China has “significant concerns” …, X told); nouns alone are a label ("what he
+   called “war games”", the pirate “mother ship”), Title Case a work's title.
+6. **Speakers beyond the subject**: a title or group head names its speaker inside the phrase
+   ("Secretary of the Interior X said", "journalists such as NPR's X"); the object of "led X to
+   suspect" is who suspects; "he"/"she" keep the last quote's speaker unless another person has
+   since been a sentence's subject; a quotation opening a sentence with no cue continues the
+   speaker of a directly preceding attribution ("…, a ministry statement said."); a quotation
+   broken over lines (plain text, a line per sentence) is found up to its line's end and
+   attributed by the cue after its closing mark.
 
 The same quotation in several outlets (word overlap >= 0.6, or one contained in the other) is one
 quote with several articles.
@@ -49,12 +57,19 @@ SPEECH_VERBS = {
     "confirm", "deny", "describe", "tweet", "post", "exclaim", "shout", "murmur", "whisper",
     "conclude", "agree", "complain", "lament", "boast", "vow", "pledge", "promise", "reiterate",
     "counter", "retort", "testify", "wonder", "recount", "point", "proclaim",
+    # belief and allegation verbs introduce quoted words as often as speech verbs do
+    # ("NPR's X suspects that China is “feeling a bit more secure”")
+    "suspect", "believe", "think", "fear", "purport", "allege", "charge",
 }
 PAIRS = {"“": "”", "«": "»", "„": "“", "``": "''"}
 MIN_WORDS = 4
 MAX_CHARS = 1500
 PRONOUNS_PERSON = {"he", "she", "him", "her"}
 PRONOUNS_UNKNOWN = {"it", "they", "i", "we", "you", "this", "that", "who", "which", "one"}
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# words that carry a speaker's judgement: a two- or three-word quotation holding one is
+# quoted words ("significant concerns"), one made only of nouns is a label ("mother ship")
+CONTENT_POS = {"ADJ", "VERB", "ADV", "AUX"}
 
 
 @dataclass
@@ -63,6 +78,7 @@ class Span:
     end: int  # end of the content
     open_at: int  # the opening mark
     close_at: int  # one past the closing mark (or the paragraph end when continued)
+    cut: bool = False  # closed only in the next paragraph, which does not reopen it
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -85,6 +101,23 @@ def _straight_opens(text: str, i: int) -> bool:
     if after.isspace() or after in ".,;:!?)]}—–-":
         return False
     return not before.isalnum()
+
+
+def _closed_later(text: str, paras: list[tuple[int, int]], p_no: int,
+                  open_mark: str, reach: int = 4) -> int | None:
+    """One past the mark that closes ``open_mark`` in the next few paragraphs, if the first
+    quotation mark met there closes it (and the first of them does not open with a mark)."""
+    for a, b in paras[p_no + 1:p_no + 1 + reach]:
+        m = _MARK.search(text, a, b)
+        if m is None:
+            continue
+        mark = m.group()
+        if open_mark == '"':
+            ok = mark == '"' and not _straight_opens(text, m.start())
+        else:
+            ok = mark == PAIRS.get(open_mark)
+        return m.end() if ok else None
+    return None
 
 
 def find_quote_spans(text: str) -> list[Span]:
@@ -123,6 +156,13 @@ def find_quote_spans(text: str) -> list[Span]:
         if nxt[:2] == "``" or (nxt[:1] and nxt[:1] in '“"«„'):
             carry = carry or (open_at, open_at + len(open_mark))
         else:
+            close = _closed_later(text, paras, p_no, open_mark)
+            if close is not None:
+                # a quotation broken by line breaks (plain text wrapped per sentence): a later
+                # paragraph closes it without reopening, so it is a quotation up to here, and
+                # everything up to the closing mark is quoted (no cue can sit there)
+                first_open, start = carry or (open_at, open_at + len(open_mark))
+                spans.append(Span(start, p_end, first_open, close, cut=True))
             carry = None
     return [s for s in spans if 0 < s.end - s.start <= MAX_CHARS]
 
@@ -147,19 +187,92 @@ def _inside(i: int, spans: list[Span]) -> bool:
     return any(s.open_at <= i < s.close_at for s in spans)
 
 
+@dataclass
+class Recent:
+    """The last quote's named speaker: the first candidate for a following "he said"."""
+
+    name: str
+    end: int  # where that quote's sentence ends
+
+
+def _is_subject(doc: Any, start: int, end: int) -> bool:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    root = span.root
+    while root.dep_ in {"compound", "appos", "poss"} and root.head is not root:
+        root = root.head
+    return root.dep_ in SUBJECT_DEPS
+
+
+def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
+                quote_start: int, recent: Recent | None) -> str | None:
+    """The person a "he"/"she" before a quotation stands for.
+
+    News writing keeps its current speaker: after an attributed quote, "he said" is that
+    speaker unless another person has since become the subject of a sentence (a name met as
+    an object or inside a phrase, "the director of Frost/Nixon", does not take over). With no
+    earlier speaker, the last person who was a subject, else the last person named.
+    """
+    skip = [(s.open_at, s.close_at) for s in spans]
+    doc = article.doc
+    last_any: str | None = None
+    for m, ent in index.mentions_before(article.id, quote_start, {"person"}, skip):
+        if recent is not None and m.end <= recent.end:
+            break
+        if last_any is None:
+            last_any = ent.name
+        if _is_subject(doc, m.start, m.end):
+            return ent.name
+    if recent is not None:
+        return recent.name
+    return last_any
+
+
+def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
+    """A person named inside a subject phrase whose head is a title or a group.
+
+    "Secretary of the Interior Dirk Kempthorne said" (head: a capitalised title) and
+    "journalists such as NPR's Anthony Kuhn" (an example of the group) name their speaker
+    inside the phrase; "a friend of John Smith said" does not, so only these shapes count.
+    """
+    cands = []
+    if token.pos_ == "PROPN":
+        cands = [t for t in token.subtree if t.i > token.i and t.dep_ not in {"relcl", "acl"}]
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ in {"as", "including", "like"}:
+            cands += [t for t in child.subtree if t.pos_ == "PROPN"]
+    for t in cands:
+        ent = index.at(article.id, t.idx, t.idx + len(t.text))
+        if ent is not None and ent.type == "person":
+            return ent.name
+    if token.pos_ == "PROPN" and cands and cands[-1].pos_ == "PROPN" and cands[-2:-1] and (
+            cands[-2].pos_ == "PROPN" and cands[-2].dep_ == "compound"):
+        # "Secretary of the Interior Dirk Kempthorne", the name mistagged as part of an
+        # organisation: the title's last two capitalised words are the name
+        return f"{cands[-2].text} {cands[-1].text}"
+    return None
+
+
 def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
-             spans: list[Span], quote_start: int) -> tuple[str | None, str | None]:
+             spans: list[Span], quote_start: int,
+             recent: Recent | None = None) -> tuple[str | None, str | None]:
     """(speaker, as written) for the subject token of a speech verb."""
     low = token.lower_
     if low in PRONOUNS_PERSON:
-        ent = index.before(article.id, quote_start, {"person"},
-                           [(s.open_at, s.close_at) for s in spans])
-        return (ent.name if ent else None), token.text
+        return _antecedent(article, index, spans, quote_start, recent), token.text
     if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
         return None, token.text
     doc = token.doc
     ent = index.at(article.id, token.idx, token.idx + len(token.text))
-    if ent is not None:
+    if ent is not None and ent.type == "person":
+        return ent.name, token.text
+    if ent is not None and token.i + 1 < len(doc) and doc[token.i + 1].dep_ == "prep":
+        ent = None  # "Secretary of …": the title's entity is not the speaker's
+    inside = _person_inside(token, article, index)
+    if inside is not None:
+        return inside, doc[token.left_edge.i:token.right_edge.i + 1].text
+    if ent is not None and ent.type == "organisation":
         return ent.name, token.text
     for child in token.subtree:
         if child.dep_ == "appos" and child.i > token.i:
@@ -197,22 +310,81 @@ def _cue_candidates(doc: Any, lo: int, hi: int, spans: list[Span]) -> list[Any]:
 
 
 def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
-                    quote_start: int) -> tuple[str | None, str | None, str]:
+                    quote_start: int,
+                    recent: Recent | None = None) -> tuple[str | None, str | None, str]:
     doc = cue.doc
     if cue.lower_ == "according":
         to = doc[cue.i + 1]
         objs = [c for c in to.children if c.dep_ == "pobj"]
         if objs:
-            name, written = _name_of(objs[0], article, index, spans, quote_start)
+            name, written = _name_of(objs[0], article, index, spans, quote_start, recent)
             return name, written, "according to"
         return None, None, "according to"
-    subj = [c for c in cue.children if c.dep_ in {"nsubj", "nsubjpass"}]
+    subj = [c for c in cue.children if c.dep_ in SUBJECT_DEPS]
     if not subj and cue.dep_ in {"conj", "advcl"} and cue.head.pos_ in {"VERB", "AUX"}:
         subj = [c for c in cue.head.children if c.dep_ == "nsubj"]
+    if not subj and cue.dep_ == "xcomp":
+        # "led journalists to suspect": the object of the governing verb is the one who
+        # suspects; "wants to say": with no object, its subject
+        head = list(cue.head.children)
+        subj = [c for c in head if c.dep_ == "dobj"] or [c for c in head if c.dep_ == "nsubj"]
+    if not subj and cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ == "PROPN":
+        # inverted "…,” said Ron Howard, the director of …": the parser may hang the name on
+        # a later verb, but a name right after the cue is its speaker
+        subj = [doc[cue.i + 1]]
     if not subj:
         return None, None, cue.text
-    name, written = _name_of(subj[0], article, index, spans, quote_start)
+    name, written = _name_of(subj[0], article, index, spans, quote_start, recent)
     return name, written, cue.text
+
+
+def _lead_in(f: Found, prev: Any, first: Any, article: AnalyzedArticle, index: EntityIndex,
+             spans: list[Span], recent: Recent | None) -> None:
+    """A quotation that opens its sentence with no cue of its own, right after a sentence
+    that attributes speech and quotes nothing ("…, a ministry statement said." “On sighting
+    …”), continues that sentence's speaker. A paragraph break between them is allowed, as
+    in plain text that gives every sentence its own line."""
+    text = article.clean.body
+    if text[first.start:f.start].strip(" `“\"«„'") or _inside(prev.start, spans) or any(
+            prev.start <= sp.open_at < prev.end for sp in spans):
+        return
+    if first.paragraph - prev.paragraph > 1:
+        return
+    cands = _cue_candidates(article.doc, prev.start, prev.end, spans)
+    if not cands:
+        return
+    name, written, _ = _speaker_of_cue(cands[-1], article, index, spans, f.start, recent)
+    if name:
+        f.speaker, f.speaker_text = name, written
+        f.extra["lead_in"] = True
+
+
+def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
+                 own_end: int) -> bool:
+    """Whether two or three quoted words are someone's words rather than a label or a title.
+
+    A clause a cue introduces ends in a comma ("a “very good diplomat,” X tells"); otherwise
+    the words must sit in the cue's own sentence and carry a judgement (an adjective, verb or
+    adverb: China has “significant concerns”, Johnson told ...). Nouns alone are a label
+    ("the pirate “mother ship”", "what he called “war games”") and Title Case is a work's
+    title ("his work in “Revolutionary Road,”").
+    """
+    ws = [w for w in content.replace(",", " ").split() if any(ch.isalpha() for ch in w)]
+    if ws and all(w[0].isupper() for w in ws if len(w) > 3 or w is ws[0]):
+        return False
+    if not 0 <= cue_at < own_end:
+        return False
+    if text[span.start:span.end].rstrip().endswith(",") or text[
+            span.close_at:span.close_at + 1] == ",":
+        # the comma closes a quoted clause only when the cue follows it directly; "the
+        # pirate “mother ship”, though a watchdog later said" is the sentence's own comma
+        between = doc.char_span(span.close_at, cue_at, alignment_mode="expand") if (
+            cue_at > span.close_at) else None
+        if between is not None and not any(
+                t.pos_ in {"SCONJ", "CCONJ"} for t in between):
+            return True
+    quoted = doc.char_span(span.start, span.end, alignment_mode="expand")
+    return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
 
 
 def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Found]:
@@ -223,6 +395,7 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
     spans = find_quote_spans(text)
     found: list[Found] = []
     sents = article.sentences
+    recent: Recent | None = None
     for span in spans:
         content = text[span.start:span.end].strip().strip(",").strip()
         n_words = len(words(content))
@@ -232,17 +405,21 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         last = sentence_at(article, max(span.end - 1, span.start))
         if first is None or last is None:
             continue
-        lo, hi, own_end = first.start, last.end, last.end
-        if last.index + 1 < len(sents):
-            nxt = sents[last.index + 1]
-            tail = text[span.close_at:last.end].strip(" ,.;”\"'")
-            if not tail and nxt.words <= 10 and nxt.paragraph == last.paragraph:
+        closing = sentence_at(article, span.close_at - 1) if span.cut else last
+        if closing is None:
+            continue
+        lo, hi, own_end = first.start, closing.end, closing.end
+        if closing.index + 1 < len(sents):
+            nxt = sents[closing.index + 1]
+            tail = text[span.close_at:closing.end].strip(" ,.;”\"'")
+            if not tail and nxt.words <= 10 and nxt.paragraph == closing.paragraph:
                 hi = nxt.end
         if first.index > 0 and sents[first.index - 1].text.rstrip().endswith(":"):
             lo = sents[first.index - 1].start
         cands = _cue_candidates(doc, lo, hi, spans)
         f = Found(article.id, span.start, span.end, content,
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
+        f.extra["last_paragraph"] = closing.paragraph
         if cands:
             def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
                 if tok.idx >= own_end:  # the next sentence: only when the quote's has none
@@ -255,18 +432,20 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
 
             cue = min(cands, key=distance)
             f.speaker, f.speaker_text, f.cue = _speaker_of_cue(cue, article, index, spans,
-                                                                span.open_at)
+                                                                span.open_at, recent)
+            f.extra["cue_at"] = cue.idx
         if n_words < MIN_WORDS:
-            # a short quotation counts only as the clause a cue introduces: it ends in a comma
-            # ("a “very good diplomat,” X tells"); "what he called “war games”" does not
-            ends_clause = text[span.start:span.end].rstrip().endswith(",") or text[
-                span.close_at:span.close_at + 1] == ","
-            f.keep = f.cue is not None and ends_clause and n_words >= 2
+            f.keep = n_words >= 2 and f.cue is not None and _short_quote(
+                text, span, content, doc, f.extra.get("cue_at", -1), own_end)
+        if f.cue is None and first.index > 0:
+            _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
+        if f.speaker and f.keep and f.cue is not None:
+            recent = Recent(f.speaker, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
     for prev, cur in zip(found, found[1:], strict=False):
         if cur.cue is None and cur.speaker is None and prev.speaker and (
-                cur.paragraph - prev.paragraph in (0, 1)):
+                cur.paragraph - prev.extra["last_paragraph"] in (0, 1)):
             cur.speaker, cur.speaker_text = prev.speaker, prev.speaker_text
             cur.extra["continued"] = True
     return [f for f in found if f.keep and (f.words >= MIN_WORDS or f.cue is not None)]

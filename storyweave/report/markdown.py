@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from storyweave.report.json import story_to_dict, web_link
 
+# Article text is untrusted: whatever a page says must reach the reader as text, never as a
+# link, an image or HTML. Escaping the Markdown inline marks and the HTML metacharacters
+# leaves nothing for a renderer to act on; a scheme's colon ("javascript:") and "www." are
+# broken too, since linkifying renderers make links of those without any brackets.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]~|!#]|(?<![^\W_])_|_(?![^\W_]))")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,31}):(?=\S)")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+
+def _md(text: Any) -> str:
+    """Article-derived text as inert Markdown on one line."""
+    s = " ".join(str(text if text is not None else "").split())
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = "".join(_HTML_SPECIAL.get(ch, ch) for ch in s)
+    s = _SCHEME.sub(r"\1\\:", s)
+    return _WWW.sub(r"\1\\.", s)
+
+
+def _cell(text: Any) -> str:
+    return _md(text)
+
+
+def _link(url: Any) -> str:
+    """A source's address: a live link only for plain http(s), any other scheme as text."""
+    url = str(url or "").strip()
+    if web_link(url) and "`" not in url and "\\" not in url:
+        return f"<{url}>"
+    return _md(url)
+
+
+def _code(text: Any) -> str:
+    """A code span whose fence is longer than any backtick run inside, so none can close it."""
+    s = " ".join(str(text).split())
+    runs = [len(m) for m in re.findall(r"`+", s)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if runs else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def citation_numbers(data: dict[str, Any]) -> dict[str, int]:
@@ -39,8 +75,8 @@ def render_markdown(story: Any) -> str:
     data = story if isinstance(story, dict) else story_to_dict(story)
     num = citation_numbers(data)
     sentences = {a["id"]: a["sentences"] for a in data["articles"]}
-    out: list[str] = [f"# {data['title']}", ""]
-    out.append(f"*{len(data['articles'])} articles · story `{data['id']}` · "
+    out: list[str] = [f"# {_md(data['title'])}", ""]
+    out.append(f"*{len(data['articles'])} articles · story {_code(data['id'])} · "
                f"{data['summary']['words']} words*")
     out += ["", "## Summary", ""]
     notes: list[str] = []
@@ -50,17 +86,17 @@ def render_markdown(story: Any) -> str:
             n = num[c["article"]]
             marks.append(f"[{n}.{c['sentence'] + 1}]")
             notes.append(f"- **[{n}.{c['sentence'] + 1}]** "
-                         f"{sentences[c['article']][c['sentence']]}")
-        flag = f"**⚠ not supported by its sources ({s['verification']}):** " \
+                         f"{_md(sentences[c['article']][c['sentence']])}")
+        flag = f"**⚠ not supported by its sources ({_md(s['verification'])}):** " \
             if s.get("verified") is False else ""
-        out.append(f"{flag}{s['text']} {''.join(marks)}")
+        out.append(f"{flag}{_md(s['text'])} {''.join(marks)}")
         out.append("")
     out += [f"*{line}*\n" for line in verification_lines(data)]
     out += ["## Sources", ""]
     for a in data["articles"]:
         date = f", {a['published'][:10]}" if a.get("published") else ""
-        link = f" <{a['url']}>" if web_link(a.get("url")) else ""
-        out.append(f"{num[a['id']]}. **{a['source']}**{date}: {a['title']}{link} "
+        link = f" {_link(a['url'])}" if a.get("url") else ""
+        out.append(f"{num[a['id']]}. **{_md(a['source'])}**{_md(date)}: {_md(a['title'])}{link} "
                    f"({a['words']} words)")
     out += ["", "## Facts by support", "",
             "| fact | outlets | " + " | ".join(str(num[a["id"]]) for a in data["articles"]) + " |",
@@ -76,11 +112,11 @@ def render_markdown(story: Any) -> str:
         out += ["## Cited sentences", "", *dict.fromkeys(notes), ""]
     if data["rejected"]:
         out += ["## Rejected inputs", ""]
-        out += [f"- `{r['origin']}`: {r['reason']}" for r in data["rejected"]]
+        out += [f"- {_md(r['origin'])}: {_md(r['reason'])}" for r in data["rejected"]]
         out.append("")
     out += ["<details><summary>Dropped text ({} pieces)</summary>".format(len(data["dropped"])),
             ""]
-    out += [f"- [{num.get(d['article'], '?')}] *{d['reason']}*: {_cell(d['text'])}"
+    out += [f"- [{num.get(d['article'], '?')}] *{_md(d['reason'])}*: {_cell(d['text'])}"
             for d in data["dropped"]]
     out += ["", "</details>", ""]
     return "\n".join(out)
@@ -100,22 +136,22 @@ def cross_source_markdown(data: dict[str, Any], num: dict[str, int]) -> list[str
         out += ["## Reported by one outlet only", ""]
         for g in groups:
             n = num.get(g["article"], "?")
-            out.append(f"**[{n}] {g['source']}** ({len(g['facts'])})")
+            out.append(f"**[{n}] {_md(g['source'])}** ({len(g['facts'])})")
             out.append("")
             out += [f"- {_cell(f['text'])} [{n}.{f['sentence'] + 1}]" for f in g["facts"]]
             out.append("")
     if data.get("conflicts"):
         out += ["## Contradictions", ""]
         for c in data["conflicts"]:
-            out.append(f"- **{c['about']}**")
+            out.append(f"- **{_md(c['about'])}**")
             for k in c["claims"]:
                 out.append(f"  - [{num.get(k['article'], '?')}.{k['sentence'] + 1}] "
-                           f"**{k['value']}**: {_cell(k['text'])}")
+                           f"**{_md(k['value'])}**: {_cell(k['text'])}")
         out.append("")
     if data.get("quotes"):
         out += ["## Quotes", ""]
         for q in data["quotes"]:
-            who = q["speaker"] or "unknown speaker"
+            who = _md(q["speaker"]) if q["speaker"] else "unknown speaker"
             out.append(f"- **{who}**: “{_cell(q['text'])}” {_refs(q['sources'], num)}")
         out.append("")
     if data.get("timeline"):
@@ -124,12 +160,12 @@ def cross_source_markdown(data: dict[str, Any], num: dict[str, int]) -> list[str
         for t in data["timeline"]:
             mark = "*" if t.get("reference_inferred") else ""
             inferred = inferred or bool(mark)
-            out.append(f"- **{t['date']}**{mark} ({t['expression']}): {_cell(t['text'])} "
+            out.append(f"- **{_md(t['date'])}**{mark} ({_md(t['expression'])}): {_cell(t['text'])} "
                        f"{_refs(t['sources'], num)}")
         if inferred:
             refs = [r for r in data.get("reference_dates", []) if r["how"] != "published"]
-            how = "; ".join(f"[{num.get(r['article'], '?')}] {r['date'] or 'unknown'} "
-                            f"({r['how']})" for r in refs)
+            how = "; ".join(f"[{num.get(r['article'], '?')}] {_md(r['date'] or 'unknown')} "
+                            f"({_md(r['how'])})" for r in refs)
             out += ["", "\\* resolved against a reference date inferred from the text, not "
                         f"from publication metadata: {how}."]
         out.append("")
@@ -138,7 +174,8 @@ def cross_source_markdown(data: dict[str, Any], num: dict[str, int]) -> list[str
                 "| name | type | also written | outlets | mentions |", "|---|---|---|---|---|"]
         for e in data["entities"]:
             outlets = " ".join(f"[{num.get(a, '?')}]" for a in e["articles"])
-            out.append(f"| {_cell(e['name'])} | {e['type']} | {_cell(', '.join(e['aliases']))} "
+            aliases = _cell(", ".join(e["aliases"]))
+            out.append(f"| {_cell(e['name'])} | {_md(e['type'])} | {aliases} "
                        f"| {outlets} | {len(e['mentions'])} |")
         out.append("")
     return out
