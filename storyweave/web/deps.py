@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -75,3 +75,7 @@ templates.env.filters["safe_href"] = safe_href
 templates.env.filters["snippet"] = snippet_html
 templates.env.filters["ago"] = age_text
 templates.env.filters["day"] = lambda s: (s or "")[:16].replace("T", " ")
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+DeskDep = Annotated[Desk, Depends(get_desk)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from storyweave import __version__
 from storyweave.ingest import records_to_articles
-from storyweave.store import SCHEMA_VERSION, Store
-from storyweave.web.deps import ApiError, get_desk, get_store
+from storyweave.store import SCHEMA_VERSION
+from storyweave.web.deps import ApiError, DeskDep, StoreDep
 from storyweave.web.models import FeedState, Health
 from storyweave.web.routers.articles import json_records
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 
 
 @router.get("/health", response_model=Health, summary="Liveness and store counts")
-def health(store: Store = Depends(get_store), desk_=Depends(get_desk)) -> Health:
+def health(store: StoreDep, desk_: DeskDep) -> Health:
     stale = store.conn.execute("SELECT count(*) FROM stories WHERE stale = 1").fetchone()[0]
     return Health(status="ok", version=__version__, schema_version=SCHEMA_VERSION,
                   articles=store.count("articles"), stories=store.count("stories"),
@@ -33,7 +33,7 @@ def version() -> dict[str, Any]:
 
 
 @router.get("/feeds", response_model=list[FeedState], summary="Feed poller state")
-def feeds(store: Store = Depends(get_store)) -> list[FeedState]:
+def feeds(store: StoreDep) -> list[FeedState]:
     return [FeedState(**f) for f in store.feed_states()]
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from storyweave.ingest import records_to_articles
-from storyweave.store import Store
-from storyweave.web.deps import ApiError, check_write, get_desk, get_store
+from storyweave.web.deps import ApiError, DeskDep, StoreDep, check_write
 from storyweave.web.models import ArticleIn, ArticleOut, IngestReply, Outcome
 
 router = APIRouter(prefix="/api/v1/articles", tags=["articles"])
@@ -16,7 +15,7 @@ _ARTICLE_IN = ArticleIn.model_json_schema()
 
 
 @router.get("/{article_id}", response_model=ArticleOut, summary="One stored article")
-def get_article(article_id: str, store: Store = Depends(get_store)) -> ArticleOut:
+def get_article(article_id: str, store: StoreDep) -> ArticleOut:
     row = store.article(article_id)
     if row is None:
         raise ApiError(404, "article_not_found", f"no article '{article_id}'")
@@ -44,7 +43,7 @@ async def json_records(request: Request) -> list[tuple[str, object]]:
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": {"anyOf": [
                      _ARTICLE_IN, {"type": "array", "items": _ARTICLE_IN}]}}}}})
-async def post_articles(request: Request, desk_=Depends(get_desk)) -> IngestReply:
+async def post_articles(request: Request, desk_: DeskDep) -> IngestReply:
     check_write(request)
     records = await json_records(request)
     result = records_to_articles(records, "request")

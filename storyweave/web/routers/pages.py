@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -17,8 +17,7 @@ from storyweave import desk
 from storyweave.ingest import IngestResult, make_article, read_paths
 from storyweave.ingest.records import stable_id
 from storyweave.report import render
-from storyweave.store import Store
-from storyweave.web.deps import ApiError, check_write, get_desk, get_store, templates
+from storyweave.web.deps import ApiError, DeskDep, StoreDep, check_write, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,13 +28,13 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
 
 
 @router.get("/", response_class=HTMLResponse, name="front")
-def front(request: Request, window: str = desk.DEFAULT_WINDOW, page_no: int = Query(1, alias="page"),
-          store: Store = Depends(get_store)) -> HTMLResponse:
+def front(request: Request, store: StoreDep, window: str = desk.DEFAULT_WINDOW,
+          page_no: int = Query(1, alias="page")) -> HTMLResponse:
     return page(request, "front.html", **desk.front_page(store, window, page_no))
 
 
 @router.get("/stories/{story_id}.json", name="story_json")
-def story_json(story_id: str, store: Store = Depends(get_store)) -> Response:
+def story_json(story_id: str, store: StoreDep) -> Response:
     last = store.last_report(story_id)
     if last is None:
         raise ApiError(404, "report_not_ready", f"no report for '{story_id}' yet")
@@ -45,7 +44,7 @@ def story_json(story_id: str, store: Store = Depends(get_store)) -> Response:
 
 
 @router.get("/stories/{story_id}.md", name="story_md")
-def story_md(story_id: str, store: Store = Depends(get_store)) -> Response:
+def story_md(story_id: str, store: StoreDep) -> Response:
     last = store.last_report(story_id)
     if last is None:
         raise ApiError(404, "report_not_ready", f"no report for '{story_id}' yet")
@@ -58,8 +57,8 @@ def _fname(story_id: str) -> str:
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse, name="story_page")
-def story_page(request: Request, story_id: str, store: Store = Depends(get_store),
-               desk_=Depends(get_desk)) -> HTMLResponse:
+def story_page(request: Request, story_id: str, store: StoreDep,
+               desk_: DeskDep) -> HTMLResponse:
     view = desk.story_view(store, story_id)
     if view is None:
         raise ApiError(404, "story_not_found", f"no story '{story_id}'")
@@ -69,14 +68,14 @@ def story_page(request: Request, story_id: str, store: Store = Depends(get_store
 
 
 @router.get("/search", response_class=HTMLResponse, name="search_page")
-def search_page(request: Request, q: str = Query("", max_length=500),
-                store: Store = Depends(get_store)) -> HTMLResponse:
+def search_page(request: Request, store: StoreDep,
+                q: str = Query("", max_length=500)) -> HTMLResponse:
     groups = desk.search_view(store, q) if q.strip() else []
     return page(request, "search.html", q=q, groups=groups)
 
 
 @router.get("/entities/{name}", response_class=HTMLResponse, name="entity_page")
-def entity_page(request: Request, name: str, store: Store = Depends(get_store)) -> HTMLResponse:
+def entity_page(request: Request, name: str, store: StoreDep) -> HTMLResponse:
     view = desk.entity_view(store, name)
     if view is None:
         raise ApiError(404, "entity_not_found", f"no entity '{name}' in any report")
@@ -84,13 +83,13 @@ def entity_page(request: Request, name: str, store: Store = Depends(get_store)) 
 
 
 @router.get("/entities", response_class=HTMLResponse, name="entities_page")
-def entities_page(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def entities_page(request: Request, store: StoreDep) -> HTMLResponse:
     return page(request, "entities.html", entities=store.entities(limit=300),
                 outlets=store.outlets(limit=300))
 
 
 @router.get("/outlets/{source}", response_class=HTMLResponse, name="outlet_page")
-def outlet_page(request: Request, source: str, store: Store = Depends(get_store)) -> HTMLResponse:
+def outlet_page(request: Request, source: str, store: StoreDep) -> HTMLResponse:
     view = desk.outlet_view(store, source)
     if view is None:
         raise ApiError(404, "outlet_not_found", f"no outlet '{source}'")
@@ -137,7 +136,7 @@ def _upload_origin(origin: str, tmp: str) -> str:
 
 
 @router.post("/add", response_class=HTMLResponse, name="add_submit")
-async def add_submit(request: Request, desk_=Depends(get_desk)) -> HTMLResponse:
+async def add_submit(request: Request, desk_: DeskDep) -> HTMLResponse:
     form = await request.form(max_files=50, max_fields=20)
     check_write(request, str(form.get("token") or ""))
     result = await form_articles(form)
@@ -149,8 +148,8 @@ async def add_submit(request: Request, desk_=Depends(get_desk)) -> HTMLResponse:
 
 
 @router.get("/admin", response_class=HTMLResponse, name="admin_page")
-def admin_page(request: Request, store: Store = Depends(get_store),
-               desk_=Depends(get_desk)) -> HTMLResponse:
+def admin_page(request: Request, store: StoreDep,
+               desk_: DeskDep) -> HTMLResponse:
     pending = store.conn.execute("SELECT count(*) FROM stories WHERE stale = 1").fetchone()[0]
     return page(request, "admin.html", feeds=store.feed_states(), pending=pending,
                 articles=store.count("articles"), stories=store.count("stories"),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from storyweave import desk
-from storyweave.store import Store
-from storyweave.web.deps import get_store
+from storyweave.web.deps import StoreDep
 from storyweave.web.models import SearchGroup, SearchHit
 from storyweave.web.routers.stories import card
 
@@ -15,9 +14,9 @@ router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 @router.get("", response_model=list[SearchGroup],
             summary='Search articles and summaries ("a phrase", prefix*)')
-def search(request: Request, q: str = Query(..., min_length=1, max_length=500),
-           limit: int = Query(100, ge=1, le=500),
-           store: Store = Depends(get_store)) -> list[SearchGroup]:
+def search(request: Request, store: StoreDep,
+           q: str = Query(..., min_length=1, max_length=500),
+           limit: int = Query(100, ge=1, le=500)) -> list[SearchGroup]:
     groups = desk.search_view(store, q, limit=limit)
     return [SearchGroup(story=card(g["story"], request),
                         hits=[SearchHit(article_id=h["article_id"], title=h["title"],

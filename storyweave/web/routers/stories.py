@@ -6,12 +6,11 @@ import base64
 import binascii
 import json
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from storyweave import desk
-from storyweave.store import Store
-from storyweave.web.deps import ApiError, get_desk, get_store
+from storyweave.web.deps import ApiError, DeskDep, StoreDep
 from storyweave.web.models import StoryCard, StoryList, StoryReport
 
 router = APIRouter(prefix="/api/v1/stories", tags=["stories"])
@@ -41,7 +40,7 @@ def card(row: dict, request: Request) -> StoryCard:
 
 
 @router.get("", response_model=StoryList, summary="List stories, most recently updated first")
-def list_stories(request: Request, store: Store = Depends(get_store),
+def list_stories(request: Request, store: StoreDep,
                  limit: int = Query(20, ge=1, le=200), cursor: str | None = None,
                  since: str | None = Query(None, description="ISO time: updated since"),
                  q: str | None = Query(None, description="full-text query")) -> StoryList:
@@ -61,8 +60,8 @@ def list_stories(request: Request, store: Store = Depends(get_store),
             responses={202: {"description": "no report yet: being prepared"},
                        304: {"description": "not modified since the ETag"},
                        404: {"description": "no such story"}})
-def story_report(story_id: str, request: Request, store: Store = Depends(get_store),
-                 desk_=Depends(get_desk)) -> Response:
+def story_report(story_id: str, request: Request, store: StoreDep,
+                 desk_: DeskDep) -> Response:
     story = store.story(story_id)
     if story is None:
         raise ApiError(404, "story_not_found", f"no story '{story_id}'")
