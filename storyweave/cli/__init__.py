@@ -4,6 +4,7 @@
 * :mod:`~storyweave.cli.stream`: the store commands ``ingest``, ``cluster``, ``stories``,
   ``show``;
 * :mod:`~storyweave.cli.eval`: ``eval``;
+* :mod:`~storyweave.cli.serve`: ``serve``, ``watch``, ``feeds`` (the web desk and live feeds);
 * :mod:`~storyweave.cli.common`: messages, output files, progress bars, exit codes.
 
 Each command parses its arguments, calls the library and prints. User-facing problems are one
@@ -21,14 +22,15 @@ from typing import Any
 
 from storyweave import __version__
 from storyweave.cli import eval as eval_cmd
-from storyweave.cli import stream, summarize
+from storyweave.cli import serve, stream, summarize
 from storyweave.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, warn
 from storyweave.errors import StoryweaveError
 
 Registrar = Callable[[Any], None]
 
 #: Every command group's ``register(subparsers)``, in the order ``--help`` lists them.
-REGISTRARS: list[Registrar] = [summarize.register, eval_cmd.register, stream.register]
+REGISTRARS: list[Registrar] = [summarize.register, eval_cmd.register, stream.register,
+                               serve.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
