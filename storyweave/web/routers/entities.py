@@ -19,7 +19,7 @@ def list_entities(store: StoreDep, limit: int = Query(100, ge=1, le=1000),
     return [EntityRow(**r) for r in store.entities(limit=limit, prefix=prefix)]
 
 
-@router.get("/{name}", summary="An entity's stories and quotes")
+@router.get("/{name:path}", summary="An entity's stories and quotes")
 def get_entity(name: str, store: StoreDep) -> dict[str, Any]:
     view = desk.entity_view(store, name)
     if view is None:

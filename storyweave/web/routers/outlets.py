@@ -18,7 +18,7 @@ def list_outlets(store: StoreDep, limit: int = Query(200, ge=1, le=5000)) -> lis
     return [OutletRow(**r) for r in store.outlets(limit=limit)]
 
 
-@router.get("/{source}", summary="An outlet's stories, exclusives and firsts")
+@router.get("/{source:path}", summary="An outlet's stories, exclusives and firsts")
 def get_outlet(source: str, store: StoreDep) -> dict[str, Any]:
     view = desk.outlet_view(store, source)
     if view is None:

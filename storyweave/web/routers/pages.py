@@ -74,7 +74,7 @@ def search_page(request: Request, store: StoreDep,
     return page(request, "search.html", q=q, groups=groups)
 
 
-@router.get("/entities/{name}", response_class=HTMLResponse, name="entity_page")
+@router.get("/entities/{name:path}", response_class=HTMLResponse, name="entity_page")
 def entity_page(request: Request, name: str, store: StoreDep) -> HTMLResponse:
     view = desk.entity_view(store, name)
     if view is None:
@@ -88,7 +88,7 @@ def entities_page(request: Request, store: StoreDep) -> HTMLResponse:
                 outlets=store.outlets(limit=300))
 
 
-@router.get("/outlets/{source}", response_class=HTMLResponse, name="outlet_page")
+@router.get("/outlets/{source:path}", response_class=HTMLResponse, name="outlet_page")
 def outlet_page(request: Request, source: str, store: StoreDep) -> HTMLResponse:
     view = desk.outlet_view(store, source)
     if view is None:
