@@ -192,6 +192,10 @@ def now_iso() -> str:
 class Store:
     """An open story database. Use as a context manager, or call :meth:`close`."""
 
+    #: sqlite3's same-thread check; a connection pool that hands one connection to one
+    #: request at a time across threads turns it off (``storyweave.web``).
+    check_same_thread = True
+
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.conn = self._open()
@@ -215,7 +219,8 @@ class Store:
             except OSError as err:
                 raise StoryweaveError(f"{path.parent}: cannot create: {err.strerror}") from None
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0,
+                                   check_same_thread=self.check_same_thread)
         except sqlite3.Error as err:
             raise StoryweaveError(f"{path}: cannot open database: {err}") from None
         try:

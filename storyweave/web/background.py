@@ -31,6 +31,12 @@ def default_refresh(store: Store, ids: list[str], pipeline: Any) -> int:
     return desk.refresh_reports(store, ids, pipeline=pipeline)
 
 
+class PooledStore(Store):
+    """A store connection that may move between threads (never used by two at once)."""
+
+    check_same_thread = False
+
+
 class Desk:
     """The server's state: the store path, per-thread connections and the background work."""
 
@@ -39,6 +45,7 @@ class Desk:
         self.db = Path(db)
         Store(self.db).close()  # create or migrate once, before any thread opens it
         self._local = threading.local()
+        self._pool: queue.LifoQueue[Store] = queue.LifoQueue()
         self._writes: queue.Queue[tuple[Callable[[Store], Any], Future] | None] = queue.Queue()
         self._wanted: list[str] = []
         self._wanted_lock = threading.Lock()
@@ -57,12 +64,25 @@ class Desk:
     # ------------------------------------------------------------- connections
 
     def store(self) -> Store:
-        """This thread's connection to the store."""
+        """This thread's connection to the store (background threads, tests)."""
         st = getattr(self._local, "store", None)
         if st is None:
             st = Store(self.db)
             self._local.store = st
         return st
+
+    def checkout(self) -> Store:
+        """A connection for one request: FastAPI may resolve a dependency on one thread and
+        run the route on another, so requests borrow pooled connections, one at a time."""
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            return PooledStore(self.db)
+
+    def checkin(self, store: Store) -> None:
+        if store.conn.in_transaction:
+            store.conn.execute("ROLLBACK")
+        self._pool.put(store)
 
     # ------------------------------------------------------------- lifecycle
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -31,8 +32,13 @@ def get_desk(request: Request) -> Desk:
     return request.app.state.desk
 
 
-def get_store(request: Request) -> Store:
-    return request.app.state.desk.store()
+def get_store(request: Request) -> Iterator[Store]:
+    desk: Desk = request.app.state.desk
+    store = desk.checkout()
+    try:
+        yield store
+    finally:
+        desk.checkin(store)
 
 
 def check_write(request: Request, form_token: str | None = None) -> None:
