@@ -81,11 +81,11 @@ def front_page(store: Store, window: str = DEFAULT_WINDOW, page: int = 1,
     pages = max(1, math.ceil(len(ranked) / per_page))
     page = min(max(page, 1), pages)
     items = ranked[(page - 1) * per_page: page * per_page]
-    reports = store.reports_of([s["id"] for s in items])
+    leads = store.summary_leads([s["id"] for s in items])
     widest = max((s["outlets"] for s in items), default=1) or 1
     for s in items:
-        s["first_sentence"] = _summary_first(reports.get(s["id"]))
-        s["has_report"] = s["id"] in reports
+        s["first_sentence"] = leads.get(s["id"], "")
+        s["has_report"] = s["id"] in leads
         s["bar"] = round(100 * s["outlets"] / widest)
     return {"stories": items, "page": page, "pages": pages, "total": len(ranked),
             "window": window, "windows": list(WINDOWS), "latest": store.latest_seen()}
@@ -149,12 +149,12 @@ def story_cards(store: Store, ids: list[str]) -> list[dict]:
     """Story rows (in ``ids`` order) with coverage and first summary sentence."""
     rows = store.stories_by_id(ids)
     cov = store.coverage(ids)
-    reports = store.reports_of(ids)
+    leads = store.summary_leads(ids)
     out = []
     for i in ids:
         if i in rows:
             out.append({**rows[i], **cov.get(i, {"outlets": 0, "copies": 0, "sources": []}),
-                        "first_sentence": _summary_first(reports.get(i))})
+                        "first_sentence": leads.get(i, "")})
     return out
 
 

@@ -469,17 +469,28 @@ class Store:
         match = fts_query(query)
         if not match:
             return []
-        hits = [dict(r) for r in self.conn.execute(
-            "SELECT a.story_id, a.id AS article_id, a.title, a.source, "
-            "snippet(articles_fts, 1, '\x02', '\x03', ' … ', 16) AS snippet, "
-            "bm25(articles_fts) AS rank FROM articles_fts JOIN articles a "
-            "ON a.seq = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?",
-            (match, int(limit)))]
-        hits += [dict(r) for r in self.conn.execute(
-            "SELECT story_id, NULL AS article_id, title, NULL AS source, "
-            "snippet(stories_fts, 2, '\x02', '\x03', ' … ', 16) AS snippet, "
-            "bm25(stories_fts) AS rank FROM stories_fts WHERE stories_fts MATCH ? "
-            "ORDER BY rank LIMIT ?", (match, int(limit)))]
+        # rank first, then snippets for the kept rows only (a snippet for every match of a
+        # common word costs more than the search itself)
+        hits: list[dict] = []
+        for table, text_col, join in (
+                ("articles_fts", 1, "SELECT a.story_id, a.id AS article_id, a.title, a.source "
+                 "FROM articles a WHERE a.seq = ?"),
+                ("stories_fts", 2, "SELECT story_id, NULL AS article_id, title, NULL AS source "
+                 "FROM stories_fts WHERE rowid = ?")):
+            ranked = self.conn.execute(
+                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+                (match, int(limit))).fetchall()
+            if not ranked:
+                continue
+            marks = ",".join("?" * len(ranked))
+            snippets = dict(self.conn.execute(
+                f"SELECT rowid, snippet({table}, {text_col}, '\x02', '\x03', ' … ', 16) "
+                f"FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})",
+                (match, *[r[0] for r in ranked])).fetchall())
+            for rowid, rank in ranked:
+                row = self.conn.execute(join, (rowid,)).fetchone()
+                if row is not None:
+                    hits.append({**dict(row), "snippet": snippets.get(rowid, ""), "rank": rank})
         hits.sort(key=lambda h: h["rank"])
         return hits
 
@@ -522,6 +533,29 @@ class Store:
                     f"SELECT story_id, report FROM reports WHERE story_id IN ({marks})", chunk):
                 out[r[0]] = json.loads(r[1])
         return out
+
+    def summary_leads(self, ids: list[str]) -> dict[str, str]:
+        """Each report's first summary sentence, read inside SQLite (no report parsed)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    "SELECT story_id, json_extract(report, '$.summary.sentences[0].text') "
+                    f"FROM reports WHERE story_id IN ({marks})", chunk):
+                out[r[0]] = r[1] or ""
+        return out
+
+    def report_computed_at(self, story_id: str) -> str | None:
+        row = self.conn.execute("SELECT computed_at FROM reports WHERE story_id = ?",
+                                (story_id,)).fetchone()
+        return row[0] if row else None
+
+    def report_json(self, story_id: str) -> tuple[str, str, bool] | None:
+        """``(report JSON text, computed_at, stale)``: for the API, which sends it as stored."""
+        row = self.conn.execute(
+            "SELECT r.report, r.computed_at, s.stale FROM reports r JOIN stories s "
+            "ON s.id = r.story_id WHERE r.story_id = ?", (story_id,)).fetchone()
+        return (row[0], row[1], bool(row[2])) if row else None
 
     def stale_among(self, ids: list[str]) -> list[str]:
         """Those of ``ids`` whose report is missing or older than the story."""

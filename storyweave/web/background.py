@@ -60,6 +60,8 @@ class Desk:
         self.reports_done = 0
         self._ingestor: StreamIngestor | None = None
         self._ingestor_seq = -1
+        self.version = 0  # bumped by every write of this server (ingest, report)
+        self._cache: dict[Any, tuple[float, Any]] = {}
 
     # ------------------------------------------------------------- connections
 
@@ -83,6 +85,21 @@ class Desk:
         if store.conn.in_transaction:
             store.conn.execute("ROLLBACK")
         self._pool.put(store)
+
+    def cached(self, key: Any, ttl: float, make: Callable[[], Any]) -> Any:
+        """``make()``, kept for ``ttl`` seconds under ``key`` (callers put the store's
+        version in the key, so a write is seen at once; ``ttl`` bounds what another process
+        wrote)."""
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = make()
+        self._cache[key] = (now, value)
+        if len(self._cache) > 1000:
+            for old in list(self._cache)[:200]:
+                self._cache.pop(old, None)
+        return value
 
     # ------------------------------------------------------------- lifecycle
 
@@ -132,6 +149,7 @@ class Desk:
                     fut.set_result(job(store))
                 except BaseException as err:  # noqa: BLE001 - handed to the caller
                     fut.set_exception(err)
+                self.version += 1
         finally:
             store.close()
 
@@ -195,7 +213,9 @@ class Desk:
                             from storyweave.pipeline import Pipeline
 
                             self.pipeline = Pipeline()
-                        self.reports_done += self.refresh(store, [sid], self.pipeline)
+                        done = self.refresh(store, [sid], self.pipeline)
+                        self.reports_done += done
+                        self.version += done
                         self.report_errors.pop(sid, None)
                     except Exception as err:  # noqa: BLE001 - one story never stops the rest
                         self.report_errors[sid] = f"{type(err).__name__}: {err}"

@@ -28,9 +28,12 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
 
 
 @router.get("/", response_class=HTMLResponse, name="front")
-def front(request: Request, store: StoreDep, window: str = desk.DEFAULT_WINDOW,
+def front(request: Request, store: StoreDep, desk_: DeskDep,
+          window: str = desk.DEFAULT_WINDOW,
           page_no: int = Query(1, alias="page")) -> HTMLResponse:
-    return page(request, "front.html", **desk.front_page(store, window, page_no))
+    key = ("front", window, page_no, store.last_seq(), desk_.version)
+    view = desk_.cached(key, 10.0, lambda: desk.front_page(store, window, page_no))
+    return page(request, "front.html", **view)
 
 
 @router.get("/stories/{story_id}.json", name="story_json")
@@ -59,12 +62,20 @@ def _fname(story_id: str) -> str:
 @router.get("/stories/{story_id}", response_class=HTMLResponse, name="story_page")
 def story_page(request: Request, story_id: str, store: StoreDep,
                desk_: DeskDep) -> HTMLResponse:
-    view = desk.story_view(store, story_id)
-    if view is None:
+    story = store.story(story_id)
+    if story is None:
         raise ApiError(404, "story_not_found", f"no story '{story_id}'")
-    if view["stale"]:
+    if story["stale"]:
         desk_.want([story_id])
-    return page(request, "story.html", **view)
+    # the rendered page is kept while neither the story nor its report changed
+    key = ("story", str(request.base_url), story_id, story["updated_at"], story["stale"],
+           store.report_computed_at(story_id))
+
+    def render() -> bytes:
+        view = desk.story_view(store, story_id)
+        return bytes(page(request, "story.html", **view).body)
+
+    return HTMLResponse(desk_.cached(key, 60.0, render))
 
 
 @router.get("/search", response_class=HTMLResponse, name="search_page")

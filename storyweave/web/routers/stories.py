@@ -65,7 +65,7 @@ def story_report(story_id: str, request: Request, store: StoreDep,
     story = store.story(story_id)
     if story is None:
         raise ApiError(404, "story_not_found", f"no story '{story_id}'")
-    last = store.last_report(story_id)
+    last = store.report_json(story_id)
     if last is None or last[2]:
         desk_.want([story_id])
     if last is None:
@@ -77,5 +77,4 @@ def story_report(story_id: str, request: Request, store: StoreDep,
                "X-Report-Computed-At": computed_at, "X-Report-Stale": str(stale).lower()}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(json.dumps(report, ensure_ascii=False), media_type="application/json",
-                    headers=headers)
+    return Response(report, media_type="application/json", headers=headers)
