@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,7 +33,7 @@ from storyweave.errors import StoryweaveError
 from storyweave.model import Article
 
 APPLICATION_ID = 0x53577631  # "SWv1"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # MIGRATIONS[n] takes a database from user_version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -83,8 +84,99 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: full-text search (FTS5) over articles and story summaries, an entity index read from
+    # the reports, and the feed poller's state. Triggers keep the indexes in step with the
+    # tables, so the writers (ingest, save_report) need no change.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content='articles', content_rowid='seq', tokenize='porter unicode61');
+    CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
+    END;
+    CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.seq, old.title, old.body);
+    END;
+    CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, body ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.seq, old.title, old.body);
+        INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
+    END;
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        story_id UNINDEXED, title, summary, tokenize='porter unicode61');
+    CREATE TABLE report_entities (
+        story_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        articles INTEGER NOT NULL
+    );
+    CREATE INDEX report_entities_name ON report_entities(name);
+    CREATE INDEX report_entities_story ON report_entities(story_id);
+    CREATE TRIGGER reports_index_ai AFTER INSERT ON reports BEGIN
+        INSERT INTO stories_fts(rowid, story_id, title, summary) VALUES (new.rowid,
+            new.story_id, coalesce(json_extract(new.report, '$.title'), ''),
+            coalesce(json_extract(new.report, '$.summary.text'), ''));
+        INSERT INTO report_entities (story_id, name, type, articles)
+        SELECT new.story_id, json_extract(value, '$.name'), json_extract(value, '$.type'),
+               coalesce(json_array_length(json_extract(value, '$.articles')), 0)
+        FROM json_each(new.report, '$.entities') WHERE json_extract(value, '$.name') IS NOT NULL;
+    END;
+    CREATE TRIGGER reports_index_au AFTER UPDATE ON reports BEGIN
+        DELETE FROM stories_fts WHERE rowid = old.rowid;
+        INSERT INTO stories_fts(rowid, story_id, title, summary) VALUES (new.rowid,
+            new.story_id, coalesce(json_extract(new.report, '$.title'), ''),
+            coalesce(json_extract(new.report, '$.summary.text'), ''));
+        DELETE FROM report_entities WHERE story_id = old.story_id;
+        INSERT INTO report_entities (story_id, name, type, articles)
+        SELECT new.story_id, json_extract(value, '$.name'), json_extract(value, '$.type'),
+               coalesce(json_array_length(json_extract(value, '$.articles')), 0)
+        FROM json_each(new.report, '$.entities') WHERE json_extract(value, '$.name') IS NOT NULL;
+    END;
+    INSERT INTO stories_fts(rowid, story_id, title, summary)
+    SELECT rowid, story_id, coalesce(json_extract(report, '$.title'), ''),
+           coalesce(json_extract(report, '$.summary.text'), '') FROM reports;
+    INSERT INTO report_entities (story_id, name, type, articles)
+    SELECT r.story_id, json_extract(e.value, '$.name'), json_extract(e.value, '$.type'),
+           coalesce(json_array_length(json_extract(e.value, '$.articles')), 0)
+    FROM reports r, json_each(r.report, '$.entities') e
+    WHERE json_extract(e.value, '$.name') IS NOT NULL;
+    CREATE INDEX articles_source ON articles(source);
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        last_poll TEXT,
+        last_ok TEXT,
+        last_status TEXT,
+        last_error TEXT,
+        polls INTEGER NOT NULL DEFAULT 0,
+        items INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE feed_items (
+        feed TEXT NOT NULL,
+        item TEXT NOT NULL,
+        article_id TEXT,
+        outcome TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (feed, item)
+    );
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The script's statements one by one (``;`` inside a trigger body does not end one)."""
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                yield current
+            current = ""
+    if current.strip():
+        yield current
 
 
 def default_db_path() -> Path:
@@ -100,6 +192,10 @@ def now_iso() -> str:
 
 class Store:
     """An open story database. Use as a context manager, or call :meth:`close`."""
+
+    #: sqlite3's same-thread check; a connection pool that hands one connection to one
+    #: request at a time across threads turns it off (``storyweave.web``).
+    check_same_thread = True
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
@@ -124,7 +220,8 @@ class Store:
             except OSError as err:
                 raise StoryweaveError(f"{path.parent}: cannot create: {err.strerror}") from None
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0,
+                                   check_same_thread=self.check_same_thread)
         except sqlite3.Error as err:
             raise StoryweaveError(f"{path}: cannot open database: {err}") from None
         try:
@@ -158,9 +255,8 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for n in range(version, SCHEMA_VERSION):
-                for statement in MIGRATIONS[n].split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(MIGRATIONS[n]):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
@@ -334,6 +430,229 @@ class Store:
                 (story_id, now_iso(), articles, json.dumps(report, ensure_ascii=False)))
             conn.execute("UPDATE stories SET stale = 0 WHERE id = ?", (story_id,))
 
+    # ---------------------------------------------------------------- reading (web, API)
+
+    def last_report(self, story_id: str) -> tuple[dict, str, bool] | None:
+        """``(report, computed_at, stale)``: the latest report even if the story changed since,
+        so a reader sees the last account while the new one is prepared."""
+        row = self.conn.execute(
+            "SELECT r.report, r.computed_at, s.stale FROM reports r JOIN stories s "
+            "ON s.id = r.story_id WHERE r.story_id = ?", (story_id,)).fetchone()
+        return (json.loads(row[0]), row[1], bool(row[2])) if row else None
+
+    def latest_seen(self) -> str | None:
+        """The newest ``last_seen``: the store's own "now" (a replayed stream lives in its
+        own time)."""
+        return self.conn.execute("SELECT MAX(last_seen) FROM stories").fetchone()[0]
+
+    def stories_seen_since(self, since: str, until: str | None = None) -> list[dict]:
+        sql, args = "SELECT * FROM stories WHERE last_seen >= ?", [since]
+        if until:
+            sql += " AND first_seen <= ?"
+            args.append(until)
+        return [dict(r) for r in self.conn.execute(sql, args)]
+
+    def stories_by_id(self, ids: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT * FROM stories WHERE id IN ({marks})", chunk):
+                out[r["id"]] = dict(r)
+        return out
+
+    def coverage(self, ids: list[str]) -> dict[str, dict]:
+        """Per story: independent ``outlets`` (distinct sources of articles that copy no other
+        article), ``copies`` (near-duplicate wire copies) and ``sources``."""
+        out: dict[str, dict] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    "SELECT story_id, group_concat(DISTINCT CASE WHEN copy_of IS NULL "
+                    "THEN source END), SUM(copy_of IS NOT NULL) FROM articles "
+                    f"WHERE story_id IN ({marks}) GROUP BY story_id", chunk):
+                sources = sorted(set((r[1] or "").split(","))) if r[1] else []
+                out[r[0]] = {"outlets": len(sources), "copies": int(r[2] or 0),
+                             "sources": sources}
+        return out
+
+    def page_stories(self, limit: int, after: tuple[str, str] | None = None,
+                     since: str | None = None) -> list[dict]:
+        """Most recently updated first, keyset-paginated on ``(last_seen, id)``."""
+        sql, args = "SELECT * FROM stories WHERE 1=1", []
+        if since:
+            sql += " AND last_seen >= ?"
+            args.append(since)
+        if after:
+            sql += " AND (last_seen < ? OR (last_seen = ? AND id > ?))"
+            args += [after[0], after[0], after[1]]
+        sql += " ORDER BY last_seen DESC, id LIMIT ?"
+        args.append(int(limit))
+        return [dict(r) for r in self.conn.execute(sql, args)]
+
+    def article(self, article_id: str) -> dict | None:
+        row = self.conn.execute(
+            "SELECT id, source, source_inferred, title, body, url, published, "
+            "published_inferred, ingested_at, story_id, copy_of, copy_similarity, meta "
+            "FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out["meta"] = json.loads(out["meta"])
+        return out
+
+    def article_rows(self, story_id: str) -> list[dict]:
+        return [dict(r) for r in self.conn.execute(
+            "SELECT id, source, title, url, published, copy_of, copy_similarity FROM articles "
+            "WHERE story_id = ? ORDER BY published, seq", (story_id,))]
+
+    def search(self, query: str, limit: int = 50) -> list[dict]:
+        """Articles and story summaries matching an FTS5 query (:func:`fts_query` makes one
+        from what a person types), best first: ``{story_id, article_id, title, snippet, rank}``
+        (``article_id`` is None for a match in a story's summary)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        # rank first, then snippets for the kept rows only (a snippet for every match of a
+        # common word costs more than the search itself)
+        hits: list[dict] = []
+        for table, text_col, join in (
+                ("articles_fts", 1, "SELECT a.story_id, a.id AS article_id, a.title, a.source "
+                 "FROM articles a WHERE a.seq = ?"),
+                ("stories_fts", 2, "SELECT story_id, NULL AS article_id, title, NULL AS source "
+                 "FROM stories_fts WHERE rowid = ?")):
+            ranked = self.conn.execute(
+                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+                (match, int(limit))).fetchall()
+            if not ranked:
+                continue
+            marks = ",".join("?" * len(ranked))
+            snippets = dict(self.conn.execute(
+                f"SELECT rowid, snippet({table}, {text_col}, '\x02', '\x03', ' … ', 16) "
+                f"FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})",
+                (match, *[r[0] for r in ranked])).fetchall())
+            for rowid, rank in ranked:
+                row = self.conn.execute(join, (rowid,)).fetchone()
+                if row is not None:
+                    hits.append({**dict(row), "snippet": snippets.get(rowid, ""), "rank": rank})
+        hits.sort(key=lambda h: h["rank"])
+        return hits
+
+    def entities(self, limit: int = 100, prefix: str | None = None) -> list[dict]:
+        sql, args = ("SELECT name, type, count(DISTINCT story_id) AS stories FROM "
+                     "report_entities", [])
+        if prefix:
+            sql += " WHERE name LIKE ? ESCAPE '\\'"
+            args.append(prefix.replace("\\", "\\\\").replace("%", "\\%")
+                        .replace("_", "\\_") + "%")
+        sql += " GROUP BY name, type ORDER BY stories DESC, name LIMIT ?"
+        args.append(int(limit))
+        return [dict(r) for r in self.conn.execute(sql, args)]
+
+    def entity_story_ids(self, name: str, limit: int = 200) -> list[str]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT e.story_id FROM report_entities e JOIN stories s ON s.id = e.story_id "
+            "WHERE e.name = ? GROUP BY e.story_id ORDER BY max(s.last_seen) DESC LIMIT ?",
+            (name, int(limit)))]
+
+    def outlets(self, limit: int = 200) -> list[dict]:
+        return [dict(r) for r in self.conn.execute(
+            "SELECT source, count(*) AS articles, count(DISTINCT story_id) AS stories, "
+            "SUM(copy_of IS NOT NULL) AS copies FROM articles GROUP BY source "
+            "ORDER BY stories DESC, source LIMIT ?", (int(limit),))]
+
+    def outlet_stories(self, source: str, limit: int = 200) -> list[dict]:
+        """The outlet's stories, newest first, with whether it was first to report each."""
+        return [dict(r) for r in self.conn.execute(
+            "SELECT s.*, min(a.published) AS outlet_first, "
+            "(min(a.published) <= s.first_seen) AS first_to_report "
+            "FROM articles a JOIN stories s ON s.id = a.story_id WHERE a.source = ? "
+            "GROUP BY s.id ORDER BY s.last_seen DESC LIMIT ?", (source, int(limit)))]
+
+    def reports_of(self, ids: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    f"SELECT story_id, report FROM reports WHERE story_id IN ({marks})", chunk):
+                out[r[0]] = json.loads(r[1])
+        return out
+
+    def summary_leads(self, ids: list[str]) -> dict[str, str]:
+        """Each report's first summary sentence, read inside SQLite (no report parsed)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                    "SELECT story_id, json_extract(report, '$.summary.sentences[0].text') "
+                    f"FROM reports WHERE story_id IN ({marks})", chunk):
+                out[r[0]] = r[1] or ""
+        return out
+
+    def report_computed_at(self, story_id: str) -> str | None:
+        row = self.conn.execute("SELECT computed_at FROM reports WHERE story_id = ?",
+                                (story_id,)).fetchone()
+        return row[0] if row else None
+
+    def report_json(self, story_id: str) -> tuple[str, str, bool] | None:
+        """``(report JSON text, computed_at, stale)``: for the API, which sends it as stored."""
+        row = self.conn.execute(
+            "SELECT r.report, r.computed_at, s.stale FROM reports r JOIN stories s "
+            "ON s.id = r.story_id WHERE r.story_id = ?", (story_id,)).fetchone()
+        return (row[0], row[1], bool(row[2])) if row else None
+
+    def stale_among(self, ids: list[str]) -> list[str]:
+        """Those of ``ids`` whose report is missing or older than the story."""
+        out: list[str] = []
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            found = {r[0] for r in self.conn.execute(
+                f"SELECT id FROM stories WHERE stale = 1 AND id IN ({marks})", chunk)}
+            out += [i for i in chunk if i in found]
+        return out
+
+    # ---------------------------------------------------------------- feed state
+
+    def feed_state(self, url: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return dict(row) if row else None
+
+    def feed_states(self) -> list[dict]:
+        return [dict(r) for r in self.conn.execute("SELECT * FROM feeds ORDER BY url")]
+
+    def save_feed_poll(self, url: str, *, status: str, error: str | None = None,
+                       etag: str | None = None, last_modified: str | None = None,
+                       new_items: int = 0) -> None:
+        """Record one poll; validators (etag, last-modified) are kept unless new ones came."""
+        stamp = now_iso()
+        ok = stamp if error is None else None
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO feeds (url, etag, last_modified, last_poll, last_ok, last_status, "
+                "last_error, polls, items) VALUES (?,?,?,?,?,?,?,1,?) ON CONFLICT(url) DO "
+                "UPDATE SET etag = coalesce(excluded.etag, etag), last_modified = "
+                "coalesce(excluded.last_modified, last_modified), last_poll = "
+                "excluded.last_poll, last_ok = coalesce(excluded.last_ok, last_ok), "
+                "last_status = excluded.last_status, last_error = excluded.last_error, "
+                "polls = polls + 1, items = items + excluded.items",
+                (url, etag, last_modified, stamp, ok, status, error, new_items))
+
+    def feed_items_seen(self, feed: str, items: list[str]) -> set[str]:
+        seen: set[str] = set()
+        for chunk in _chunks(items):
+            marks = ",".join("?" * len(chunk))
+            seen |= {r[0] for r in self.conn.execute(
+                f"SELECT item FROM feed_items WHERE feed = ? AND item IN ({marks})",
+                [feed, *chunk])}
+        return seen
+
+    def mark_feed_items(self, feed: str, items: list[tuple[str, str | None, str]]) -> None:
+        """``(item, article_id, outcome)`` per item handled (ingested, duplicate, rejected)."""
+        stamp = now_iso()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO feed_items (feed, item, article_id, outcome, seen_at) "
+                "VALUES (?,?,?,?,?)", [(feed, i, a, o, stamp) for i, a, o in items])
+
     # ---------------------------------------------------------------- state
 
     def load_state(self, name: str) -> bytes | None:
@@ -358,6 +677,31 @@ def write_problem(err: BaseException) -> str:
     if "locked" in text or "busy" in text:
         return "the database stayed locked by another process"
     return text
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield list(ids[i:i + size])
+
+
+_FTS_TOKEN = re.compile(r'"([^"]*)"|(\w[\w\'.-]*\*?)', re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query from what a person types: ``"a phrase"`` stays a phrase, ``word*`` a
+    prefix, every other word must occur; FTS5 operators and punctuation lose their meaning, so
+    no input is a syntax error."""
+    parts: list[str] = []
+    for phrase, word in _FTS_TOKEN.findall(text or ""):
+        if phrase:
+            words = re.findall(r"\w+", phrase)
+            if words:
+                parts.append('"' + " ".join(words) + '"')
+        elif word:
+            star = word.endswith("*")
+            for w in re.findall(r"\w+", word):
+                parts.append(f'"{w}"')
+            if star and parts:
+                parts[-1] += "*"
+    return " ".join(parts)
 
 
 def row_to_article(row: sqlite3.Row) -> Article:

@@ -17,8 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "storyweave"
 STAGES = ["model", "errors", "ingest", "clean", "analyze", "align", "summarizers", "verify",
           "llm", "crosscheck",
           "pipeline", "report", "batch", "evaluate", "dedup", "cluster", "lease", "store",
-          "stream",
-          "cli"]
+          "stream", "desk", "feeds", "web", "cli"]
 SHELLS = {"__init__", "__main__"}  # the package's own entry points may import anything
 
 

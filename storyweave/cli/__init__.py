@@ -5,6 +5,7 @@
   ``show``;
 * :mod:`~storyweave.cli.eval`: ``eval``;
 * :mod:`~storyweave.cli.refresh`: ``refresh`` (stale story reports of a store, in parallel);
+* :mod:`~storyweave.cli.serve`: ``serve``, ``watch``, ``feeds`` (the web desk and live feeds);
 * :mod:`~storyweave.cli.common`: messages, output files, progress bars, exit codes.
 
 Each command parses its arguments, calls the library and prints. User-facing problems are one
@@ -22,7 +23,7 @@ from typing import Any
 
 from storyweave import __version__
 from storyweave.cli import eval as eval_cmd
-from storyweave.cli import refresh, stream, summarize
+from storyweave.cli import refresh, serve, stream, summarize
 from storyweave.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, warn
 from storyweave.errors import StoryweaveError
 
@@ -30,7 +31,7 @@ Registrar = Callable[[Any], None]
 
 #: Every command group's ``register(subparsers)``, in the order ``--help`` lists them.
 REGISTRARS: list[Registrar] = [summarize.register, eval_cmd.register, stream.register,
-                               refresh.register]
+                               refresh.register, serve.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

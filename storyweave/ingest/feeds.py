@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from storyweave.ingest.files import IngestResult, expand, read_file, suffix_of
 from storyweave.ingest.records import make_article, source_from_url, stable_id
@@ -88,6 +89,17 @@ def read_feed(location: str | Path) -> IngestResult:
             parsed = feedparser.parse(where)
     except OSError as err:
         return IngestResult(rejected=[Rejected(where, err.strerror or str(err))])
+    return articles_from_parsed(parsed, where)
+
+
+def parse_feed(data: bytes, where: str) -> IngestResult:
+    """Articles from a feed document already fetched (the poller's conditional GET)."""
+    import feedparser
+
+    return articles_from_parsed(feedparser.parse(data), where)
+
+
+def articles_from_parsed(parsed: Any, where: str) -> IngestResult:
     entries = parsed.get("entries") or []
     if not entries:
         if parsed.get("bozo"):

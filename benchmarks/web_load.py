@@ -1,0 +1,298 @@
+"""Load on the web desk and API over a big store, while an ingest runs beside it.
+
+    python -m benchmarks.web_load --db STORE [--skip 51500] [--ingest 4894]
+                                  [--requests 200] [--concurrency 1,8,32]
+
+``--db`` is a store filled by ``storyweave ingest`` from the first ``--skip`` lines of the
+Multi-News stream (without ``--db``, one is built from the first ``--base`` lines; that takes
+minutes). The script:
+
+1. computes the reports of the front page's top stories in this process (what the server's
+   background worker does), so story pages and API reads are served from stored reports;
+2. copies the store twice; times ``storyweave ingest`` of the next ``--ingest`` stream lines
+   into copy A alone (nothing else running): the baseline;
+3. starts ``storyweave serve --no-reports`` (one uvicorn process) on copy B on 127.0.0.1, starts
+   the same ingest into copy B as a separate process, and meanwhile runs, for each of 1, 8 and
+   32 concurrent clients (httpx AsyncClient), ``--requests`` requests to each of: the front page,
+   a story page, a search (words, phrases and prefixes taken from stored headlines) and
+   ``GET /api/v1/stories/{id}``; once the measured requests are done, a mixed load at 8 clients
+   goes on until the ingest ends, so the whole ingest runs under load;
+4. writes p50/p95 latency, requests/s and failed requests per cell, how much of each cell ran
+   while the ingest ran, and ingest throughput while serving vs alone (the ``web-load`` section
+   of docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.common import SHARED, machine, stamp, write_section
+from storyweave import desk
+from storyweave.store import Store
+
+STREAM = SHARED / "data" / "multi-news-stream" / "train-stream.jsonl.gz"
+KINDS = ("front page", "story page", "search", "API story")
+
+
+def stream_lines(skip: int, n: int) -> list[str]:
+    out = []
+    with gzip.open(STREAM, "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i < skip:
+                continue
+            if len(out) >= n:
+                break
+            out.append(line)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def storyweave_cmd() -> list[str]:
+    return [sys.executable, "-m", "storyweave"]
+
+
+def ingest_proc(jsonl: Path, db: Path) -> subprocess.Popen:
+    return subprocess.Popen([*storyweave_cmd(), "ingest", str(jsonl), "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def new_count(output: str) -> int:
+    m = re.search(r"(\d+) new", output)
+    return int(m.group(1)) if m else 0
+
+
+def prepare(db: Path, stories: int) -> tuple[list[str], list[str]]:
+    """Reports for the front page's top stories; search queries from stored headlines."""
+    from storyweave.pipeline import Pipeline
+
+    pipeline = Pipeline()
+    with Store(db) as store:
+        top = [s["id"] for s in desk.ranked_stories(store)[:stories]]
+        t0 = time.perf_counter()
+        desk.refresh_reports(store, top, pipeline=pipeline)
+        print(f"reports for {len(top)} stories in {time.perf_counter() - t0:.0f} s",
+              file=sys.stderr)
+        rng = random.Random(7)
+        heads = [r[0] for r in store.conn.execute(
+            "SELECT headline FROM stories ORDER BY random() LIMIT 400")]
+    queries = []
+    for h in heads:
+        words = [w for w in re.findall(r"[A-Za-z]{4,}", h)]
+        if len(words) < 2:
+            continue
+        kind = len(queries) % 3
+        if kind == 0:
+            queries.append(words[0])
+        elif kind == 1:
+            i = rng.randrange(len(words) - 1)
+            queries.append(f'"{words[i]} {words[i + 1]}"')
+        else:
+            queries.append(words[-1][:4] + "*")
+    return top, queries[:60]
+
+
+def urls_for(kind: str, top: list[str], queries: list[str], n: int) -> list[str]:
+    if kind == "front page":
+        return ["/"] * n
+    if kind == "story page":
+        return [f"/stories/{top[i % len(top)]}" for i in range(n)]
+    if kind == "search":
+        return ["/search?q=" + httpx.QueryParams({"q": queries[i % len(queries)]})["q"]
+                for i in range(n)]
+    return [f"/api/v1/stories/{top[i % len(top)]}" for i in range(n)]
+
+
+async def run_cell(base: str, paths: list[str], clients: int,
+                   ingest: subprocess.Popen | None) -> dict:
+    """``len(paths)`` requests spread over ``clients`` concurrent connections."""
+    lat: list[float] = []
+    failed = 0
+    during = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for p in paths:
+        queue.put_nowait(p)
+
+    async def client() -> None:
+        nonlocal failed, during
+        async with httpx.AsyncClient(base_url=base, timeout=30.0) as c:
+            while True:
+                try:
+                    path = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t = time.perf_counter()
+                try:
+                    r = await c.get(path, headers={"accept": "text/html"})
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                lat.append(time.perf_counter() - t)
+                failed += not ok
+                during += ingest is not None and ingest.poll() is None
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    wall = time.perf_counter() - t0
+    lat.sort()
+    return {"n": len(lat), "p50": statistics.median(lat) * 1000,
+            "p95": lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000,
+            "rps": len(lat) / wall, "failed": failed, "during": during / max(len(lat), 1)}
+
+
+async def filler(base: str, top: list[str], queries: list[str],
+                 ingest: subprocess.Popen) -> tuple[int, int]:
+    """Mixed load at 8 clients until the ingest ends: (requests, failed)."""
+    done = failed = 0
+    while ingest.poll() is None:
+        paths = [p for k in KINDS for p in urls_for(k, top, queries, 8)]
+        cell = await run_cell(base, paths, 8, None)
+        done += cell["n"]
+        failed += cell["failed"]
+    return done, failed
+
+
+def wait_up(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("the server exited before answering")
+        try:
+            if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the server did not answer in time")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--db", type=Path, help="store built from the first --skip stream lines")
+    ap.add_argument("--base", type=int, default=51500, help="lines to ingest without --db")
+    ap.add_argument("--skip", type=int, default=51500, help="stream lines already in --db")
+    ap.add_argument("--ingest", type=int, default=4894, help="stream lines ingested in parallel")
+    ap.add_argument("--requests", type=int, default=200, help="per endpoint and concurrency")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--stories", type=int, default=30, help="stories with reports to read")
+    args = ap.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    header = f"Machine: {machine()}. Run {stamp()}."
+    work = Path(tempfile.mkdtemp(prefix="storyweave-webload-"))
+    try:
+        db = args.db
+        if db is None:
+            db = work / "base.db"
+            base = work / "base.jsonl"
+            base.write_text("".join(stream_lines(0, args.base)), encoding="utf-8")
+            subprocess.run([*storyweave_cmd(), "ingest", str(base), "--db", str(db)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            args.skip = args.base
+        top, queries = prepare(db, args.stories)
+        with Store(db) as store:
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            n_articles, n_stories = store.count("articles"), store.count("stories")
+        extra = work / "extra.jsonl"
+        extra.write_text("".join(stream_lines(args.skip, args.ingest)), encoding="utf-8")
+        alone_db, served_db = work / "alone.db", work / "served.db"
+        shutil.copy(db, alone_db)
+        shutil.copy(db, served_db)
+
+        t0 = time.perf_counter()
+        p = ingest_proc(extra, alone_db)
+        out, _ = p.communicate()
+        alone_s = time.perf_counter() - t0
+        alone_new = new_count(out)
+        print(f"ingest alone: {alone_new} new in {alone_s:.1f} s", file=sys.stderr)
+
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [*storyweave_cmd(), "serve", "--db", str(served_db), "--port", str(port),
+             "--no-reports", "--log-level", "error"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            wait_up(base_url, server)
+            for kind in KINDS:  # warm the caches once
+                for path in urls_for(kind, top, queries, 5):
+                    httpx.get(base_url + path, timeout=30)
+            t0 = time.perf_counter()
+            ing = ingest_proc(extra, served_db)
+            results: dict[tuple[str, int], dict] = {}
+            for c in levels:
+                for kind in KINDS:
+                    paths = urls_for(kind, top, queries, args.requests)
+                    results[kind, c] = asyncio.run(run_cell(base_url, paths, c, ing))
+                    r = results[kind, c]
+                    print(f"{kind:10s} c={c:2d}: p50 {r['p50']:.1f} ms p95 {r['p95']:.1f} ms "
+                          f"{r['rps']:.0f}/s failed {r['failed']} during-ingest "
+                          f"{r['during']:.0%}", file=sys.stderr)
+            extra_req, extra_failed = asyncio.run(filler(base_url, top, queries, ing))
+            out, _ = ing.communicate()
+            served_s = time.perf_counter() - t0
+            served_new = new_count(out)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    alone_rate = alone_new / alone_s
+    served_rate = served_new / served_s
+    rows = ["| endpoint | clients | requests | p50 ms | p95 ms | req/s | failed | "
+            "share run during the ingest |", "|---|---|---|---|---|---|---|---|"]
+    for c in levels:
+        for kind in KINDS:
+            r = results[kind, c]
+            rows.append(f"| {kind} | {c} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | "
+                        f"{r['rps']:.0f} | {r['failed']} | {r['during']:.0%} |")
+    total_failed = sum(r["failed"] for r in results.values()) + extra_failed
+    body = f"""## Web desk under load (issue 10)
+
+{header}
+
+`python -m benchmarks.web_load --db STORE --skip {args.skip} --ingest {args.ingest} \
+--requests {args.requests} --concurrency {args.concurrency}`: a store of {n_articles:,} articles
+in {n_stories:,} stories (the first {args.skip:,} lines of the Multi-News stream, ingested with
+`storyweave ingest`), served by `storyweave serve --no-reports` (one uvicorn process; the
+{len(top)} top stories' reports computed beforehand, as the background worker would) on
+127.0.0.1, loaded by httpx async clients from a second process while `storyweave ingest` adds
+the next {args.ingest:,} stream lines to the same store in a third. Search queries are words,
+two-word phrases and 4-letter prefixes of stored headlines ({len(queries)} distinct). The
+client, the server and the ingest share the machine's cores.
+
+{chr(10).join(rows)}
+
+Ingest of the same {args.ingest:,} lines: **{alone_rate:.0f} articles/s alone**
+({alone_new} new in {alone_s:.1f} s), **{served_rate:.0f} articles/s while serving**
+({served_new} new in {served_s:.1f} s, under load the whole time: after the measured cells a
+mixed load at 8 clients ran until it ended, {extra_req} more requests): **{served_rate /
+alone_rate:.0%} of alone** (goal ≥ 70%). Failed requests: {total_failed} (goal 0).
+Goals at 8 clients: story pages and API reads p95 ≤ 50 ms, search p95 ≤ 150 ms.
+"""
+    write_section("web-load", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
