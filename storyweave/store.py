@@ -225,9 +225,12 @@ class Store:
         except sqlite3.Error as err:
             raise StoryweaveError(f"{path}: cannot open database: {err}") from None
         try:
-            app = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            # one statement, so one snapshot: another process may be creating the same new
+            # file, and three separate reads could see its tables but not yet its id
+            app, version, tables = conn.execute(
+                "SELECT (SELECT application_id FROM pragma_application_id),"
+                " (SELECT user_version FROM pragma_user_version),"
+                " (SELECT count(*) FROM sqlite_master)").fetchone()
         except sqlite3.DatabaseError as err:
             conn.close()
             raise StoryweaveError(f"{path}: not a readable database ({err}); "
@@ -254,6 +257,9 @@ class Store:
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # read again under the write lock: another process opening the same new file
+            # may have migrated it between our first look and now
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
             for n in range(version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[n]):
                     conn.execute(statement)

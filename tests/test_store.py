@@ -228,3 +228,19 @@ def test_reopening_replays_what_the_last_checkpoint_missed(tmp_path, checkpoint_
         outs = list(again.run(arts[16:]))
         assert all(o.status == "new" for o in outs)
         assert int(store.load_state(STATE_SEQ)) == store.last_seq()  # run() saved at its end
+
+
+def test_processes_opening_a_new_store_at_once_migrate_it_once(tmp_path):
+    """Several processes opening the same new file together: each reads the schema version
+    before the first has migrated; the migration must not run twice."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "new.db"
+    code = ("import sys; from storyweave.store import Store; "
+            "s = Store(sys.argv[1]); print(s.count('articles')); s.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err[-300:] for _, err in results]
+    assert [out.strip() for out, _ in results] == ["0"] * 6
