@@ -16,7 +16,8 @@ minutes). The script:
    32 concurrent clients (httpx AsyncClient), ``--requests`` requests to each of: the front page,
    a story page, a search (words, phrases and prefixes taken from stored headlines) and
    ``GET /api/v1/stories/{id}``; once the measured requests are done, a mixed load at 8 clients
-   goes on until the ingest ends, so the whole ingest runs under load;
+   goes on until the ingest ends, so the whole ingest runs under load; then the 8-client cells
+   again with no ingest running (the peer that shows what the ingest costs the readers);
 4. writes p50/p95 latency, requests/s and failed requests per cell, how much of each cell ran
    while the ingest ran, and ingest throughput while serving vs alone (the ``web-load`` section
    of docs/benchmarks.md).
@@ -251,6 +252,10 @@ def main() -> None:
             out, _ = ing.communicate()
             served_s = time.perf_counter() - t0
             served_new = new_count(out)
+            quiet: dict[str, dict] = {}  # the peer: the same cells at 8 clients, no ingest
+            for kind in KINDS:
+                quiet[kind] = asyncio.run(run_cell(
+                    base_url, urls_for(kind, top, queries, args.requests), 8, None))
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -266,7 +271,12 @@ def main() -> None:
             r = results[kind, c]
             rows.append(f"| {kind} | {c} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | "
                         f"{r['rps']:.0f} | {r['failed']} | {r['during']:.0%} |")
-    total_failed = sum(r["failed"] for r in results.values()) + extra_failed
+    for kind in KINDS:
+        r = quiet[kind]
+        rows.append(f"| {kind} | 8, no ingest | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | "
+                    f"{r['rps']:.0f} | {r['failed']} | 0% |")
+    total_failed = sum(r["failed"] for r in results.values()) + extra_failed + \
+        sum(r["failed"] for r in quiet.values())
     if extra_req:
         overlap = (f"under load the whole time: after the measured cells a mixed load at 8 "
                    f"clients ran until it ended, {extra_req} more requests")
