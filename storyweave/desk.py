@@ -158,7 +158,7 @@ def story_cards(store: Store, ids: list[str]) -> list[dict]:
     return out
 
 
-def search_view(store: Store, query: str, limit: int = 100) -> list[dict]:
+def search_view(store: Store, query: str, limit: int = 50) -> list[dict]:
     """Matches grouped by story, stories in order of their best match."""
     groups: dict[str, list[dict]] = {}
     for hit in store.search(query, limit=limit):

@@ -522,24 +522,27 @@ class Store:
         # common word costs more than the search itself)
         hits: list[dict] = []
         for table, text_col, join in (
-                ("articles_fts", 1, "SELECT a.story_id, a.id AS article_id, a.title, a.source "
-                 "FROM articles a WHERE a.seq = ?"),
-                ("stories_fts", 2, "SELECT story_id, NULL AS article_id, title, NULL AS source "
-                 "FROM stories_fts WHERE rowid = ?")):
+                ("articles_fts", 1, "SELECT seq AS rowid, story_id, id AS article_id, title, "
+                 "source FROM articles WHERE seq IN ({})"),
+                ("stories_fts", 2, "SELECT rowid, story_id, NULL AS article_id, title, "
+                 "NULL AS source FROM stories_fts WHERE rowid IN ({})")):
             ranked = self.conn.execute(
                 f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
                 (match, int(limit))).fetchall()
             if not ranked:
                 continue
-            marks = ",".join("?" * len(ranked))
+            ids = [r[0] for r in ranked]
+            marks = ",".join("?" * len(ids))
             snippets = dict(self.conn.execute(
                 f"SELECT rowid, snippet({table}, {text_col}, '\x02', '\x03', ' … ', 16) "
                 f"FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})",
-                (match, *[r[0] for r in ranked])).fetchall())
+                (match, *ids)).fetchall())
+            rows = {r["rowid"]: dict(r) for r in self.conn.execute(join.format(marks), ids)}
             for rowid, rank in ranked:
-                row = self.conn.execute(join, (rowid,)).fetchone()
-                if row is not None:
-                    hits.append({**dict(row), "snippet": snippets.get(rowid, ""), "rank": rank})
+                if rowid in rows:
+                    row = rows[rowid]
+                    row.pop("rowid")
+                    hits.append({**row, "snippet": snippets.get(rowid, ""), "rank": rank})
         hits.sort(key=lambda h: h["rank"])
         return hits
 

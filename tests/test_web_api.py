@@ -172,6 +172,10 @@ def test_search_phrases_prefixes_and_operators(client):
 def test_entities_outlets_health_version_and_schema(client):
     ents = client.get("/api/v1/entities", params={"limit": 5}).json()
     assert ents and all(e["stories"] >= 1 for e in ents)
+    start = ents[0]["name"][:3]
+    pre = client.get("/api/v1/entities", params={"prefix": start}).json()
+    assert pre and all(e["name"].startswith(start) for e in pre)
+    assert client.get("/api/v1/entities", params={"prefix": "%_"}).json() == []
     one = client.get(f"/api/v1/entities/{ents[0]['name']}").json()
     assert one["stories"]
     outlets = client.get("/api/v1/outlets").json()

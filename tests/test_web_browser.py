@@ -198,3 +198,18 @@ def test_hostile_article_text_executes_nothing(server, page, pipeline):
     page.goto(server["base"] + "/outlets/" + quote(outlet, safe=""))
     assert page.evaluate("window.__pwned") is None
     assert outlet in page.locator("h1").inner_text()
+
+
+def test_story_page_refreshes_itself_when_its_account_is_ready(server, page, pipeline):
+    from storyweave.store import Store
+    from storyweave.stream import story_report
+
+    sid = server["unreported"][0]
+    page.goto(server["base"] + f"/stories/{sid}")
+    assert page.locator("#pending").is_visible()
+    assert page.locator("section.summary").count() == 0
+    with Store(server["db"]) as store:  # what the server's report thread would do
+        story_report(store, sid, pipeline=pipeline)
+    page.wait_for_selector("section.summary", timeout=20000)
+    assert page.locator("#pending").count() == 0
+    assert page.errors == []

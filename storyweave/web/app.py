@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storyweave import __version__
-from storyweave.web.background import Desk
+from storyweave.web.background import Desk, Refresher, default_refresh
 from storyweave.web.deps import HERE, ApiError, templates
 from storyweave.web.routers import admin, articles, entities, outlets, pages, search, stories
 
@@ -107,11 +107,13 @@ def _error(request: Request, status: int, code: str, message: str,
 def create_app(db: str | Path, token: str | None = None, *, reports: bool = True,
                pipeline: Any = None, feeds: list[str] | None = None,
                every: float = 900.0, max_body: int = MAX_BODY,
-               poller_options: dict[str, Any] | None = None) -> FastAPI:
+               poller_options: dict[str, Any] | None = None,
+               refresh: Refresher = default_refresh) -> FastAPI:
     """The web desk over the store at ``db``. With ``token``, every write (API and add form)
     needs it. ``reports=False`` leaves stale reports alone (no background pipeline);
-    ``feeds`` are polled every ``every`` seconds."""
-    desk_ = Desk(db, reports=reports, pipeline=pipeline)
+    ``refresh(store, story_ids, pipeline)`` is what the report thread calls (a parallel
+    refresher can take its place); ``feeds`` are polled every ``every`` seconds."""
+    desk_ = Desk(db, reports=reports, pipeline=pipeline, refresh=refresh)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

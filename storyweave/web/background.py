@@ -167,7 +167,9 @@ class Desk:
             ing = self.ingestor(store)
             outs = ing.reject(result.rejected)
             try:
-                outs += list(ing.run(arrival_order(result.articles)))
+                if result.articles:  # one transaction: a posted batch goes in whole or not
+                    outs += ing.add_batch(arrival_order(result.articles))
+                    ing.checkpoint()
             except BaseException:
                 self._ingestor = None
                 raise

@@ -31,8 +31,10 @@ def page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTML
 def front(request: Request, store: StoreDep, desk_: DeskDep,
           window: str = desk.DEFAULT_WINDOW,
           page_no: int = Query(1, alias="page")) -> HTMLResponse:
-    key = ("front", window, page_no, store.last_seq(), desk_.version)
-    view = desk_.cached(key, 10.0, lambda: desk.front_page(store, window, page_no))
+    # this server's own writes show at once (version); another process's within 5 s, so a
+    # running ingest does not make every request re-rank the stories
+    key = ("front", window, page_no, desk_.version)
+    view = desk_.cached(key, 5.0, lambda: desk.front_page(store, window, page_no))
     return page(request, "front.html", **view)
 
 
