@@ -280,3 +280,20 @@ def check_reports(pipeline: Any, bodies: list[str], extras: list[tuple[str, str,
     for fmt in RENDERERS:
         check_report_text(render(story, fmt), fmt)
     CHECKED["reports"] += 1
+
+
+def check_batch(values: list[Any], depth: int) -> None:
+    """``summarize --jsonl``: a line that is no story, or no JSON, is an error record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = Path(tmp) / "b.jsonl"
+        batch.write_text("\n".join(json_text(v, depth) for v in values) + "\n")
+        out = Path(tmp) / "out.jsonl"
+        code, _, err = run_cli(["summarize", "--jsonl", str(batch), "-o", str(out)])
+        assert_clean_exit(code, err)
+        if out.exists():
+            lines = out.read_text(encoding="utf-8").splitlines()
+            assert len(lines) == len(values)  # one record per input line
+            for line in lines:
+                if "error" not in json.loads(line):
+                    check_report_text(line, "json")
+    CHECKED["batch"] += 1
