@@ -123,15 +123,20 @@ def test_waiting_writer_says_so_and_proceeds(tmp_path):
     Store(db).close()
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "x", "text": text(1, 1)}) + "\n")
-    holder = _holder(db, 2.0)
-    start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "storyweave", "ingest", str(src), "--db",
-                           str(db)], capture_output=True, text=True, timeout=120)
+    holder = _holder(db, 600)
+    ingest = subprocess.Popen([sys.executable, "-m", "storyweave", "ingest", str(src), "--db",
+                               str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    assert ingest.stderr is not None
+    first = ingest.stderr.readline()  # blocks until it says it waits
+    assert f"waiting for the writer that is using this store (pid {holder.pid}" in first
+    assert ingest.poll() is None  # still waiting: nothing written behind the holder's back
+    assert memberships(db) == {}
+    holder.terminate()
     holder.wait()
-    assert done.returncode == 0, done.stderr
-    assert time.monotonic() - start >= 1.0
-    assert f"waiting for the writer that is using this store (pid {holder.pid}" in done.stderr
-    assert done.stdout.startswith("1 new")
+    out, err = ingest.communicate(timeout=120)
+    assert ingest.returncode == 0, err
+    assert out.startswith("1 new")
 
 
 def test_kill_9_of_the_lease_holder_frees_the_store(tmp_path):
