@@ -334,3 +334,16 @@ def test_real_write_failure_mid_ingest_keeps_every_committed_batch(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"{n - kept} new, {kept} duplicates, 0 rejected")
+
+
+def test_reingesting_known_articles_leaves_the_cold_start_frequencies_alone(tmp_path):
+    """A rerun after a crash re-reads what was committed: during the cold start (document
+    frequencies of a batch counted before it is assigned) those must not count twice."""
+    with Store(tmp_path / "s.db") as store:
+        ing = StreamIngestor(store)
+        ing.add_batch(articles()[:20])
+        assert ing.clusterer.n_docs_ < ing.clusterer.idf_docs  # still in the cold start
+        before = ing.clusterer.n_docs_
+        outs = ing.add_batch(articles()[:20] + articles()[20:22] + articles()[20:21])
+        assert [o.status for o in outs].count("new") == 2
+        assert ing.clusterer.n_docs_ == before + 2
