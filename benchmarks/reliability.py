@@ -315,9 +315,10 @@ Memberships are {"identical to a clean run's" if k["same"] else
 f"not identical to a clean run's: {k['moved']:,} articles have other story-mates"}
 (B³ P/R/F1 {k["b3"][0]:.3f}/{k["b3"][1]:.3f}/{k["b3"][2]:.3f} vs the clean run's
 {k["b3_clean"][0]:.3f}/{k["b3_clean"][1]:.3f}/{k["b3_clean"][2]:.3f}). This predates the lease:
-after a crash the articles committed since the last checkpoint are replayed one by one
-(`StoryClusterer.replay`), which recomputes their vectors with the frequencies of the moment,
-not with the whole batch's as during the cold start; nothing is lost or duplicated.
+after a crash the articles committed since the last checkpoint are put back one by one
+(`StoryClusterer.replay`), which does not rebuild the clusterer's state bit for bit (their
+vectors are recomputed with the frequencies of the moment), so a few later decisions differ;
+nothing is lost or duplicated.
 """
     print(body)
     if not args.no_write:
