@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from storyweave.errors import StoryweaveError
+from storyweave.lease import WriterLease
 from storyweave.model import Article
 
 APPLICATION_ID = 0x53577631  # "SWv1"
@@ -199,6 +200,7 @@ class Store:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_db_path()
+        self._lease: WriterLease | None = None  # taken by writers only (writer_lease)
         self.conn = self._open()
 
     # ---------------------------------------------------------------- opening
@@ -272,9 +274,8 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
-        lease = self.__dict__.get("_lease")
-        while lease is not None and lease.held:
-            lease.release()
+        while self._lease is not None and self._lease.held:
+            self._lease.release()
 
     def __enter__(self) -> Store:
         return self
@@ -322,9 +323,7 @@ class Store:
                      on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the store's writer lease (:mod:`storyweave.lease`) inside: every writer of
         memberships takes it; readers never do. Re-entrant within this :class:`Store`."""
-        from storyweave.lease import WriterLease
-
-        if "_lease" not in self.__dict__:
+        if self._lease is None:
             self._lease = WriterLease(self.path)
         self._lease.acquire(wait=wait, timeout=timeout, on_wait=on_wait)
         try:

@@ -39,7 +39,7 @@ from storyweave.store import Store
 
 STATE_NAME = "clusterer"
 STATE_SEQ = "clusterer.seq"  # the last article (``articles.seq``) the saved state includes
-STATE_GENERATION = "writes"  # how many batches have been committed: moves on with every write
+STATE_GENERATION = "writes"  # batches committed that added articles: moves on with every write
 _SPACE = re.compile(r"\s+")
 
 
@@ -337,9 +337,25 @@ class StreamIngestor:
         self._batch_df_now = self.batch_df and \
             self.clusterer.n_docs_ < self.clusterer.idf_docs
         if self._batch_df_now:
-            self.clusterer.learn_df(Doc("", f"{c.article.title}\n{c.body}") for c in cleaned
-                                    if c.body.strip())
+            self.clusterer.learn_df(Doc("", f"{c.article.title}\n{c.body}")
+                                    for c in self._to_be_added(cleaned))
         return [self.add(a, c) for a, c in zip(articles, cleaned, strict=True)]
+
+    def _to_be_added(self, cleaned: list[CleanArticle]) -> Iterator[CleanArticle]:
+        """The batch's articles that :meth:`add` will store (not empty, not too long, not
+        known yet, not repeated within the batch). Only these may count in the cold-start
+        frequencies: a rerun after a crash re-reads what was committed, and counting it again
+        would give later articles other stories than an uninterrupted run gave them."""
+        seen: set[str] = set()
+        for c in cleaned:
+            if not c.body.strip() or too_long(c.body):
+                continue
+            chash = content_hash(c.article.title, c.body)
+            status, _ = self._known(c.article, chash)
+            if status in ("duplicate", "duplicate-text") or chash in seen:
+                continue
+            seen.add(chash)
+            yield c
 
     def add_batch(self, articles: list[Article]) -> list[Outcome]:
         """One transaction for the whole batch: all of it is committed, or none of it."""

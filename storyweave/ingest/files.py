@@ -198,6 +198,8 @@ def _from_jsonl(path: Path) -> IngestResult:
         else:
             good.append((origin, obj))
     result.extend(records_to_articles(good, path.stem))
+    if not result.articles and not result.rejected:
+        result.rejected.append(Rejected(str(path), "no records (the file is empty)"))
     return result
 
 
@@ -215,6 +217,8 @@ def _from_json(path: Path) -> IngestResult:
     if isinstance(data, dict):
         return records_to_articles([(str(path), data)], path.stem)
     if isinstance(data, list):
+        if not data:
+            return IngestResult(rejected=[Rejected(str(path), "no records (an empty list)")])
         pairs = [(f"{path}[{i}]", rec) for i, rec in enumerate(data)]
         return records_to_articles(pairs, path.stem)
     return IngestResult(rejected=[Rejected(str(path), "JSON is neither an object nor a list")])
