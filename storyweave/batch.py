@@ -111,7 +111,19 @@ def _init_process(make_worker: WorkerFactory, lifeline: Any) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="storyweave-lifeline", daemon=True).start()
+    _one_blas_thread()
     _WORK = make_worker()
+
+
+def _one_blas_thread() -> None:
+    """Each worker is one core's worth of work: NumPy's BLAS threads on top (OpenBLAS spins
+    while it waits) would only fight the other workers for the same cores. Ray does the same
+    for its actors (``OMP_NUM_THREADS=1``). The results do not depend on it (tested)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
+        return
+    threadpool_limits(1)
 
 
 def _run_chunk(chunk: list[Any]) -> list[Any]:
@@ -171,6 +183,9 @@ def _process_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: i
 
 # -- Ray
 
+_RAY_BLOCK = 4  # stories per Ray Data block
+
+
 class _RayMapper:
     """Ray Data actor: holds one worker (one ``Pipeline``) for the actor's life."""
 
@@ -207,8 +222,10 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
                                   "logging_level": "ERROR"}
         if address:
             kwargs["address"] = address
-        elif workers:
-            kwargs["num_cpus"] = workers
+        else:  # a new local Ray, never one a previous ``ray start`` left in /tmp/ray
+            kwargs["address"] = "local"
+            if workers:
+                kwargs["num_cpus"] = workers
         try:
             ray.init(**kwargs)
         except (ConnectionError, RuntimeError, ValueError) as err:
@@ -225,8 +242,9 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
                 for i, item in enumerate(items)]
         if not rows:
             return
-        ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows),
-                                                                       4 * size)))
+        # small blocks: results stream back a few stories at a time, not a quarter at once
+        blocks = max(1, min(len(rows), max(4 * size, -(-len(rows) // _RAY_BLOCK))))
+        ds = ray.data.from_items(rows, override_num_blocks=blocks)
         ds = ds.map_batches(_RayMapper, fn_constructor_args=(make_worker,),
                             compute=ActorPoolStrategy(size=size), batch_size=chunksize,
                             num_cpus=1, batch_format="numpy")

@@ -1,0 +1,262 @@
+"""Stories per second over real Multi-News clusters, one engine after the other, same input.
+
+Four runs of ``storyweave summarize --jsonl`` over the first ``--limit`` dev clusters (their
+articles only), each a fresh process measured from the outside:
+
+* sequential (``--workers 1``): the reference output;
+* ``--workers 2``: the standard library's process pool;
+* ``--engine ray --workers 2``: a local Ray started by the command (2 CPUs);
+* ``--engine ray --address 127.0.0.1:PORT``: a real 2-node Ray cluster on loopback, started
+  here with ``ray start --head --num-cpus 1`` and ``ray start --address ... --num-cpus 1``
+  (both ``--block``, stopped by their process ids at the end; nothing else is touched).
+
+For each: wall time, stories/s over the whole run and after the first story is written
+(start-up excluded), time to the first story (start-up overhead), peak RSS per worker (sampled
+from /proc), and whether the output is byte-identical to the sequential run.
+
+    python benchmarks/scale.py [--limit 1000] [--skip-cluster] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import contextlib
+
+from benchmarks.common import SHARED, machine, stamp, write_section  # noqa: E402
+
+DEV = SHARED / "data" / "multi-news" / "dev.jsonl"
+WORKER_MARKS = ("multiprocessing.forkserver", "_RayMapper")
+
+
+def write_batch(path: Path, limit: int) -> tuple[int, int]:
+    stories = articles = 0
+    with DEV.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as out:
+        for line in src:
+            if stories >= limit:
+                break
+            rec = json.loads(line)
+            out.write(json.dumps({"id": rec["id"], "articles": rec["articles"]}) + "\n")
+            stories += 1
+            articles += len(rec["articles"])
+    return stories, articles
+
+
+def _rss(entry: Path) -> float:
+    for line in (entry / "status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _rss_of_workers() -> dict[int, float]:
+    """RSS (MiB) of every process that is a pool worker or a Ray map actor right now."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if any(m in cmd for m in WORKER_MARKS):
+                found[int(entry.name)] = _rss(entry)
+        except OSError:
+            continue
+    return found
+
+
+def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float]:
+    """Wall time, time to the first output line, peak RSS per worker process."""
+    peak: dict[int, float] = {}
+    driver = [0.0]
+    first: list[float] = []
+    stop = threading.Event()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+    def sample() -> None:
+        while not stop.is_set():
+            for pid, rss in _rss_of_workers().items():
+                peak[pid] = max(peak.get(pid, 0.0), rss)
+            with contextlib.suppress(OSError):
+                driver[0] = max(driver[0], _rss(Path(f"/proc/{proc.pid}")))
+            if not first and out.exists() and out.stat().st_size > 0:
+                first.append(time.perf_counter() - t0)
+            stop.wait(0.2)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop.set()
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    # workers big enough to hold a spaCy model (the forkserver itself and Ray's helpers are not)
+    rss = [r for r in peak.values() if r > 150]
+    return {"wall": wall, "first": first[0] if first else wall,
+            "worker_rss": max(rss) if rss else float("nan"), "workers_seen": len(rss),
+            "driver_rss": driver[0]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_two_node_cluster(env: dict[str, str]) -> tuple[str, list[subprocess.Popen[str]]]:
+    """Head (1 CPU) and a second node (1 CPU) on loopback, as real ``ray start`` processes."""
+    ray = str(Path(sys.executable).with_name("ray"))
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    common = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--block",
+              "--disable-usage-stats", "--object-store-memory", str(500 * 2**20)]
+    head = subprocess.Popen([ray, "start", "--head", "--port", str(port),
+                             "--include-dashboard=false", *common], env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    procs = [head]
+    probe = ("import ray,sys,time;ray.init(address=sys.argv[1],logging_level='ERROR',"
+             "log_to_driver=False);"
+             "n=int(sys.argv[2]);t=time.time()\n"
+             "while len([x for x in ray.nodes() if x['Alive']])<n and time.time()-t<120:"
+             " time.sleep(0.5)\n"
+             "print(len([x for x in ray.nodes() if x['Alive']]))")
+    for want in (1, 2):
+        if want == 2:
+            procs.append(subprocess.Popen([ray, "start", "--address", address, *common],
+                                          env=env, text=True, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True))
+        deadline = time.monotonic() + 90
+        while True:
+            got = subprocess.run([sys.executable, "-c", probe, address, str(want)], env=env,
+                                 capture_output=True, text=True)
+            if got.returncode == 0 and got.stdout.strip().isdigit() and \
+                    int(got.stdout.strip()) >= want:
+                break
+            if time.monotonic() > deadline:
+                stop_cluster(procs)
+                raise SystemExit(f"the {want}-node Ray cluster did not come up: "
+                                 f"{got.stderr[-1000:]}")
+            time.sleep(1)
+    return address, procs
+
+
+def stop_cluster(procs: list[subprocess.Popen[str]]) -> None:
+    """Stop the two ``ray start --block`` processes (and their session) we started."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in reversed(procs):
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=1000, help="dev clusters (default 1000)")
+    parser.add_argument("--skip-ray", action="store_true", help="no Ray runs at all")
+    parser.add_argument("--skip-cluster", action="store_true", help="no 2-node Ray cluster")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    where = machine()
+    # a throw-away cluster on this machine: no usage report, no token (Ray >= 2.5x asks for
+    # one by default; a real cluster keeps its own setting)
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
+           "PYTHONUNBUFFERED": "1"}
+    sw = [sys.executable, "-m", "storyweave", "summarize", "--no-progress", "--jsonl"]
+    rows: list[tuple[str, dict[str, float], Path]] = []
+    loads: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        batch = tmp / "batch.jsonl"
+        stories, articles = write_batch(batch, args.limit)
+        runs: list[tuple[str, list[str]]] = [
+            ("sequential (`--workers 1`)", ["--workers", "1"]),
+            ("process pool (`--workers 2`)", ["--workers", "2"]),
+        ]
+        if not args.skip_ray:
+            runs.append(("Ray local, 2 CPUs (`--engine ray --workers 2`)",
+                         ["--engine", "ray", "--workers", "2"]))
+        cluster: list[subprocess.Popen[str]] = []
+        try:
+            for n, (label, extra) in enumerate(runs):
+                out = tmp / f"out{n}.jsonl"
+                print(f"{label} ...", file=sys.stderr, flush=True)
+                loads.append(os.getloadavg()[0])
+                rows.append((label, timed_run([*sw, str(batch), "-o", str(out), *extra], out,
+                                              env), out))
+            if not args.skip_ray and not args.skip_cluster:
+                print("2-node Ray cluster ...", file=sys.stderr, flush=True)
+                t0 = time.perf_counter()
+                address, cluster = start_two_node_cluster(env)
+                cluster_start = time.perf_counter() - t0
+                out = tmp / "out-cluster.jsonl"
+                loads.append(os.getloadavg()[0])
+                res = timed_run([*sw, str(batch), "-o", str(out), "--engine", "ray",
+                                 "--address", address], out, env)
+                res["cluster_start"] = cluster_start
+                rows.append(("Ray cluster, 2 nodes × 1 CPU on loopback (`--engine ray "
+                             "--address 127.0.0.1:PORT`)", res, out))
+        finally:
+            stop_cluster(cluster)
+        reference = rows[0][2].read_bytes()
+        same = [out.read_bytes() == reference for _, _, out in rows]
+        errors = sum(json.loads(line).get("error") is not None
+                     for line in reference.decode().splitlines())
+    seq = rows[0][1]
+    lines = [
+        "## Scale-out: many stories on all cores and on Ray",
+        "",
+        f"`python benchmarks/scale.py --limit {args.limit}"
+        f"{' --skip-cluster' if args.skip_cluster else ''}` · {stamp()} · {where}",
+        "",
+        f"Input: the first {stories} Multi-News dev clusters ({articles} articles; "
+        f"{errors} of them give an error line, the same in every run). Each row is one "
+        "`storyweave summarize --jsonl` process, timed from the outside; load average "
+        f"(1 min) when each run started: {', '.join(f'{x:.1f}' for x in loads)} — the 2 cores "
+        "are shared with other work, so ratios measured in this same run are the figures "
+        "to read.",
+        "",
+        "| engine | wall s | stories/s | speed-up | stories/s after the first | "
+        "time to first story s | peak RSS per worker MiB | command's RSS MiB | "
+        "output identical |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (label, res, _), ok in zip(rows, same, strict=True):
+        rate = stories / res["wall"]
+        steady = (stories - 1) / max(res["wall"] - res["first"], 1e-9)
+        lines.append(
+            f"| {label} | {res['wall']:.1f} | {rate:.2f} | "
+            f"{seq['wall'] / res['wall']:.2f}× | {steady:.2f} | {res['first']:.1f} | "
+            f"{res['worker_rss']:.0f} ({res['workers_seen']:.0f} seen) | "
+            f"{res['driver_rss']:.0f} | {'yes' if ok else '**NO**'} |")
+    if any("cluster_start" in r for _, r, _ in rows):
+        start = next(r["cluster_start"] for _, r, _ in rows if "cluster_start" in r)
+        lines += ["", f"Starting the 2-node cluster itself (`ray start` ×2 until both nodes "
+                  f"are alive) took {start:.1f} s, not counted above."]
+    lines += ["", "RSS is sampled every 0.2 s from /proc: workers are the pool's processes "
+              "and Ray's map actors (over 150 MiB, i.e. holding the model); the sequential "
+              "run has none, its model lives in the command's own process."]
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section("scale-out", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
