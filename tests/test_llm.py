@@ -331,3 +331,20 @@ def test_eval_cli_accepts_llm(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode != 0 and "unknown system nope" in proc.stderr
     assert "llm" in proc.stderr.split("known:")[1]
+
+
+def test_extractive_report_unchanged(example_story):
+    """The default path writes the summary exactly as schema storyweave.story/1 always did."""
+    data = story_to_dict(example_story)
+    assert set(data["summary"]) == {"text", "words", "words_budget", "sentences"}
+    assert all(set(s) == {"text", "fact", "citations"} for s in data["summary"]["sentences"])
+    assert "not supported" not in render_html(example_story)
+
+
+def test_unknown_summarizer_is_one_line(example_dir):
+    proc = subprocess.run([sys.executable, "-m", "storyweave", "summarize", str(example_dir),
+                           "--summarizer", "nope"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown summarizer 'nope'" in lines[0] and "llm" in lines[0]
