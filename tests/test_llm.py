@@ -195,7 +195,9 @@ def test_parse_accepts_common_shapes():
                                          ("A plain one.", [])]
     assert parse("```json\n" + json.dumps([{"text": "One.", "citations": ["2"]}]) + "\n```") \
         == [("One.", [2])]
-    for bad in ("no json here", "{}", '{"sentences": []}', "[1, 2]"):
+    cut = '{"sentences": [{"text": "Kim met \\"Xi\\".", "cites": [1, 2]}, {"text": "He sa'
+    assert parse(cut) == [('Kim met "Xi".', [1, 2])]  # cut off at max_tokens
+    for bad in ("no json here", "{}", '{"sentences": []}', "[1, 2]", '{"sentences": [{"te'):
         with pytest.raises(ValueError):
             parse(bad)
 
