@@ -17,7 +17,8 @@ Pairs (claim, cited sentences, supported?) are built from the shared Multi-News 
 Stories are split by a hash of their id: the overlap threshold is chosen on the ``dev`` part
 (best mean balanced accuracy over the error types with precision on "supported" >= 0.95), and
 every figure is reported on the ``test`` part. Time per sentence is the claim's parse plus the
-checks, on one core.
+checks, in CPU time of the one process (the machine is shared; wall time would measure the
+neighbours).
 
     python benchmarks/verifier.py                       # writes docs/benchmarks.md
     python benchmarks/verifier.py --stories 20 --no-write   # a quick look
@@ -144,22 +145,32 @@ def build(args: argparse.Namespace, pipeline: Pipeline) -> dict[str, list[tuple]
     return out
 
 
+_CLAIMS: dict[tuple[int, int], tuple[list[Any], float]] = {}
+
+
 def run(data: list[tuple], nlp: Any, threshold: float) -> tuple[list[tuple[Pair, bool, str]],
                                                                   float, float]:
+    """Verdicts, and CPU ms per sentence for the claim's parse and for the checks.
+
+    CPU time of this process, not wall time: the machine is shared, and a busy neighbour
+    stretches wall time without changing the work done on one core."""
     results = []
     parse_s = check_s = 0.0
     n = 0
-    for pairs, pool in data:
+    for k, (pairs, pool) in enumerate(data):
         v = Verifier(pool, nlp, overlap=threshold)
-        t0 = time.perf_counter()
-        claims = v.claims([p.claim for p in pairs])
-        t1 = time.perf_counter()
+        key = (id(data), k)
+        if key not in _CLAIMS:  # a claim is parsed once, whatever the threshold
+            t0 = time.process_time()
+            claims = v.claims([p.claim for p in pairs])
+            _CLAIMS[key] = (claims, time.process_time() - t0)
+        claims, parse = _CLAIMS[key]
+        t1 = time.process_time()
         for p, c in zip(pairs, claims, strict=True):
             verdict = v.check(c, p.citations)
             results.append((p, verdict.verified, verdict.reason))
-        t2 = time.perf_counter()
-        parse_s += t1 - t0
-        check_s += t2 - t1
+        parse_s += parse
+        check_s += time.process_time() - t1
         n += len(pairs)
     return results, 1000 * parse_s / max(n, 1), 1000 * check_s / max(n, 1)
 
@@ -244,8 +255,8 @@ def main() -> None:
         f"(tuning: " + ", ".join(f"{th:.2f} → BA {x['mean_ba_per_error']:.3f} / P "
                                  f"{x['precision']:.3f}" for th, x in tuning) + ").", "",
         "Held-out part, \"supported\" as the positive class:", "",
-        "| precision | recall | F1 | balanced accuracy (all edits) | ms/sentence (parse + "
-        "checks, one core) |", "|---|---|---|---|---|",
+        "| precision | recall | F1 | balanced accuracy (all edits) | CPU ms/sentence (parse "
+        "+ checks, one core) |", "|---|---|---|---|---|",
         f"| {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
         f"{m['balanced_accuracy']:.3f} | {parse_ms + check_ms:.2f} ({parse_ms:.2f} + "
         f"{check_ms:.2f}) |", "",

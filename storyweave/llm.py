@@ -42,6 +42,8 @@ SYSTEM_PROMPT = (
     "where cites lists the numbers of the source sentences that sentence rests on."
 )
 
+_OBJECT = re.compile(r'\{\s*"text"\s*:\s*"((?:[^"\\]|\\.)*)"\s*'
+                     r'(?:,\s*"(?:cites|citations|sources)"\s*:\s*\[([^\]]*)\]\s*)?\}')
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)"
                            r"(?<!\bDr\.)(?<!\bSt\.)(?<![A-Z]\.[A-Z]\.)\s+(?=[\"“‘(]?[A-Z])")
@@ -188,12 +190,16 @@ class LLMSummarizer(BaseSummarizer):
             data = json.loads(text)
         except json.JSONDecodeError:
             start, end = text.find("{"), text.rfind("}")
-            if start < 0 or end <= start:
-                raise ValueError("not JSON") from None
             try:
-                data = json.loads(text[start:end + 1])
+                data = json.loads(text[start:end + 1]) if 0 <= start < end else None
             except json.JSONDecodeError:
-                raise ValueError("not JSON") from None
+                data = None
+            if data is None:  # cut off at max_tokens: keep the complete sentence objects
+                data = [{"text": json.loads(f'"{m.group(1)}"'),
+                         "cites": re.findall(r"\d+", m.group(2) or "")}
+                        for m in _OBJECT.finditer(text)]
+                if not data:
+                    raise ValueError("not JSON") from None
         if isinstance(data, dict):
             data = next((data[k] for k in ("sentences", "summary", "brief") if k in data), None)
         if not isinstance(data, list):
@@ -259,7 +265,7 @@ class LLMSummarizer(BaseSummarizer):
         outlets = {a.id: a.article.source for a in articles if a.article.source}
         cand = self.candidates(alignment, words)
         prompt = self.prompt(alignment, cand, words, outlets)
-        max_tokens = max(64, int(words * 2.5) + 60)
+        max_tokens = max(64, int(words * 1.6) + 80)  # ~1.3 tokens a word, plus the JSON
         parsed: list[tuple[str, list[int]]] | None = None
         problem = ""
         for _ in range(1 + max(0, self.garbage_retries)):

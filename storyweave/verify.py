@@ -36,7 +36,7 @@ from storyweave.model import Sentence, SentenceRef, Summary, SummarySentence
 
 #: Share of content words that must be found in the cited sentences (benchmarks/verifier.py:
 #: chosen on the tuning half of the pairs; see docs/benchmarks.md).
-DEFAULT_OVERLAP = 0.6
+DEFAULT_OVERLAP = 0.7
 #: How many of the story's most similar sentences the citation search adds.
 SEARCH_TOP = 3
 
@@ -399,8 +399,9 @@ class Verifier:
             best = self._search(claim, set())
             if best:
                 failed = self.failures(claim, best[:1])[0]
-                failed[0] = f"no citation, and no sentence of the story supports it " \
-                    f"(closest: {failed[0]})"
+                nearest = failed[0].replace(" not in the cited sentences", " missing")
+                failed[0] = f"no citation, and no story sentence supports it (the nearest: " \
+                    f"{nearest})"
         return Verdict(False, failed[0], list(citations), score, failed=failed)
 
     def verify(self, summary: Summary, keep_unverified: bool = True) -> Summary:

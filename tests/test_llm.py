@@ -195,7 +195,9 @@ def test_parse_accepts_common_shapes():
                                          ("A plain one.", [])]
     assert parse("```json\n" + json.dumps([{"text": "One.", "citations": ["2"]}]) + "\n```") \
         == [("One.", [2])]
-    for bad in ("no json here", "{}", '{"sentences": []}', "[1, 2]"):
+    cut = '{"sentences": [{"text": "Kim met \\"Xi\\".", "cites": [1, 2]}, {"text": "He sa'
+    assert parse(cut) == [('Kim met "Xi".', [1, 2])]  # cut off at max_tokens
+    for bad in ("no json here", "{}", '{"sentences": []}', "[1, 2]", '{"sentences": [{"te'):
         with pytest.raises(ValueError):
             parse(bad)
 
@@ -277,3 +279,74 @@ def test_real_model_cli_html_marks_unverified(example_dir, llama_server, tmp_pat
         assert s.get("verified") in (True, False) or data["summary"]["method"] == "extractive"
     if data["summary"]["method"] == "llm":
         assert "Written by a language model" in html
+
+
+# ---------------------------------------------------------------- storyweave eval
+
+
+def test_eval_llm_system_scores_its_own_text(fake_server, pipeline):
+    """``storyweave eval --systems storyweave,llm``: a fallback story scores exactly the
+    extractive summary and is counted; a verified one is scored on the model's sentences."""
+    from storyweave.evaluate.data import load_clusters
+    from storyweave.evaluate.harness import evaluate, text_table
+    from storyweave.evaluate.peers import LLMSystem
+
+    mn = ROOT.parent / "shared" / "data" / "multi-news" / "dev.jsonl"
+    if not mn.is_file():
+        pytest.skip("../shared/data/multi-news/dev.jsonl is not beside the project")
+    clusters = load_clusters(mn, split="dev", limit=2)
+    llm = LLMSystem(LLMSummarizer(url=f"{fake_server}/prose/v1", model="m", retries=0,
+                                  garbage_retries=0))
+    result = evaluate(clusters, ["storyweave", llm], words=100, pipeline=pipeline,
+                      progress=False, resamples=50, keep_outputs=True)
+    for row in result.clusters:
+        assert row["systems"]["llm"]["text"] == row["systems"]["storyweave"]["text"]
+        assert row["systems"]["llm"]["method"] == "extractive"
+    v = result.summary()["systems"]["llm"]["verification"]
+    assert v["fallbacks"] == 2 and v["generated_sentences"] == 0
+    assert "fell back to extractive on 2/2" in text_table(result.summary())
+    # a scripted answer: one real candidate sentence, one with its number changed
+    import random
+
+    prepared_text = Handler.requests[-1]["body"]["messages"][1]["content"]
+    lines = [ln.split(") ", 1)[1] for ln in prepared_text.splitlines() if ln.startswith("[")]
+    analyzed, _, _ = pipeline.prepare(clusters[-1].articles)
+    pool = [s for a in analyzed for s in a.sentences]
+    real = next(s for s in pool if s.text in lines and swap_number(s, pool, random.Random(0)))
+    n = lines.index(real.text) + 1
+    false = swap_number(real, pool, random.Random(0))
+    Handler.answers["eval"] = json.dumps({"sentences": [{"text": real.text, "cites": [n]},
+                                                        {"text": false, "cites": [n]}]})
+    llm = LLMSystem(LLMSummarizer(url=f"{fake_server}/eval/v1", model="m", retries=0))
+    result = evaluate(clusters[-1:], [llm], words=100, pipeline=pipeline, progress=False,
+                      resamples=50, keep_outputs=True)
+    row = result.clusters[0]["systems"]["llm"]
+    assert row["text"] == " ".join(real.text.split()[:100])
+    assert row["verified_share"] == 0.5 and row["generated"] == 2
+    assert row["dropped"][0].startswith("number")
+    v = result.summary()["systems"]["llm"]["verification"]
+    assert v["dropped_share"] == 0.5 and v["fallbacks"] == 0
+
+
+def test_eval_cli_accepts_llm(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "storyweave", "eval", "--systems", "llm,nope"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode != 0 and "unknown system nope" in proc.stderr
+    assert "llm" in proc.stderr.split("known:")[1]
+
+
+def test_extractive_report_unchanged(example_story):
+    """The default path writes the summary exactly as schema storyweave.story/1 always did."""
+    data = story_to_dict(example_story)
+    assert set(data["summary"]) == {"text", "words", "words_budget", "sentences"}
+    assert all(set(s) == {"text", "fact", "citations"} for s in data["summary"]["sentences"])
+    assert "not supported" not in render_html(example_story)
+
+
+def test_unknown_summarizer_is_one_line(example_dir):
+    proc = subprocess.run([sys.executable, "-m", "storyweave", "summarize", str(example_dir),
+                           "--summarizer", "nope"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown summarizer 'nope'" in lines[0] and "llm" in lines[0]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import add_scale_options
+from storyweave.cli.common import add_scale_options, warn
 from storyweave.errors import StoryweaveError
 
 
@@ -27,16 +27,17 @@ def _words(value: str) -> int | str:
 def cmd_eval(args: argparse.Namespace) -> int:
     from storyweave.evaluate.data import default_multi_news, load_clusters
     from storyweave.evaluate.harness import evaluate, text_table, write_outputs
-    from storyweave.evaluate.peers import ALL_SYSTEMS
+    from storyweave.evaluate.peers import ALL_SYSTEMS, OPTIONAL_SYSTEMS, make_system
 
     path = Path(args.data) if args.data else default_multi_news()
     if not path.is_file():
         raise StoryweaveError(f"{path}: no such file")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in ALL_SYSTEMS]
+    known = (*ALL_SYSTEMS, *OPTIONAL_SYSTEMS)
+    unknown = [s for s in systems if s not in known]
     if unknown or not systems:
         raise StoryweaveError(f"unknown system {', '.join(unknown) or '(none)'}; known: "
-                              f"{', '.join(ALL_SYSTEMS)}")
+                              f"{', '.join(known)}")
     try:
         clusters = load_clusters(path, split=args.split, limit=args.limit,
                                  drop_irrelevant=args.drop_irrelevant)
@@ -44,9 +45,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise StoryweaveError(str(err)) from None
     if not clusters:
         raise StoryweaveError(f"{path}: no cluster in split {args.split!r}")
-    result = evaluate(clusters, systems, words=args.budget, progress=args.progress,
-                      resamples=args.resamples, seed=args.seed, keep_outputs=bool(args.out),
-                      workers=args.workers, engine=args.engine, address=args.address)
+    workers, engine = args.workers, args.engine
+    if "llm" in systems:  # a model endpoint is called one cluster at a time, in this process
+        if (workers or 0) > 1 or engine != "process":
+            warn("--systems llm: scoring in this process, one cluster at a time")
+        workers, engine = 1, "process"
+    llm = {"url": args.llm_url, "model": args.llm_model}
+    result = evaluate(clusters, [make_system(s, **llm) if s == "llm" else s for s in systems],
+                      words=args.budget, progress=args.progress, resamples=args.resamples,
+                      seed=args.seed, keep_outputs=bool(args.out), workers=workers,
+                      engine=engine, address=args.address)
     result.settings = {"data": str(path), "split": args.split, "limit": args.limit,
                        "drop_irrelevant": args.drop_irrelevant}
     summary = result.summary()
@@ -77,7 +85,12 @@ def register(sub: Any) -> None:
                    "all: every cluster (default: dev)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N clusters")
     p.add_argument("--systems", default=",".join(ALL_SYSTEMS),
-                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)})")
+                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)}; also: llm, a "
+                   "language model, with --llm-url/--llm-model)")
+    p.add_argument("--llm-url", metavar="URL", help="for the llm system: an OpenAI-compatible "
+                   "endpoint (default: $STORYWEAVE_LLM_URL)")
+    p.add_argument("--llm-model", metavar="NAME",
+                   help="for the llm system: the model (default: $STORYWEAVE_LLM_MODEL)")
     p.add_argument("--words", dest="budget", type=_words, default=DEFAULT_WORDS,
                    help=f"word budget: a number (default {DEFAULT_WORDS}, the mean Multi-News "
                    "reference length) or 'ref' for each cluster's reference length")

@@ -11,6 +11,7 @@ bootstrap of the per-cluster differences.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 import time
@@ -73,6 +74,10 @@ class EvalResult:
             row["ms_median"] = 1000 * statistics.median(secs) if secs else float("nan")
             row["words_mean"] = statistics.fmean(
                 c["systems"][name]["words"] for c in self.clusters) if self.clusters else 0.0
+            checked = [c["systems"][name] for c in self.clusters
+                       if "verified_share" in c["systems"][name]]
+            if checked:
+                row["verification"] = verification_summary(checked)
             out["systems"][name] = row
         if self.prepare_seconds:
             out["prepare_ms_mean"] = 1000 * statistics.fmean(self.prepare_seconds)
@@ -101,6 +106,28 @@ class EvalResult:
                 diffs[name] = d
             out["storyweave_vs"] = diffs
         return out
+
+
+def verification_summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Over the clusters of a verified system: mean verified share (of the generated
+    sentences), dropped share by reason, and how many clusters fell back to extractive."""
+    generated = sum(e.get("generated", 0) for e in entries)
+    reasons: dict[str, int] = {}
+    for e in entries:
+        for why in e.get("dropped", []):
+            key = re.sub(r"'[^']*'|\d+(?:\.\d+)?", "…", (why or "").split(" (")[0])
+            reasons[key] = reasons.get(key, 0) + 1
+    shares = [e["verified_share"] for e in entries if e.get("verified_share") is not None]
+    return {
+        "clusters": len(entries),
+        "verified_share_mean": statistics.fmean(shares) if shares else None,
+        "generated_sentences": generated,
+        "dropped_share": sum(reasons.values()) / generated if generated else 0.0,
+        "dropped_by_reason": {k: v / max(generated, 1) for k, v in
+                              sorted(reasons.items(), key=lambda kv: -kv[1])},
+        "fallbacks": sum(1 for e in entries if e.get("method") != "llm"),
+        "fallback_notes": sorted({e["note"] for e in entries if e.get("note")})[:5],
+    }
 
 
 def prepare(cluster: Cluster, pipeline: Any) -> Prepared:
@@ -136,7 +163,8 @@ class ClusterScorer:
         budget = cluster.reference_words if self.words == "ref" else int(self.words)
         if not self.warmed and prepared.sentences:  # first calls pay imports: not timed
             for system in self.systems:
-                system.select(prepared, budget)
+                if getattr(system, "warm_up", True):
+                    system.select(prepared, budget)
             self.warmed = True
         row: dict[str, Any] = {"id": cluster.id, "budget": budget,
                                "sentences": len(prepared.sentences),
@@ -146,7 +174,9 @@ class ClusterScorer:
             start = time.perf_counter()
             chosen = system.select(prepared, budget) if prepared.sentences else []
             seconds = time.perf_counter() - start
-            text = truncate([prepared.sentences[i].text for i in chosen], budget)
+            texts = getattr(system, "texts", None)  # a system that writes its own text
+            text = truncate(texts(prepared, chosen) if texts else
+                            [prepared.sentences[i].text for i in chosen], budget)
             cited = getattr(system, "cited", None)
             cited_seconds = None
             if cited is not None and prepared.sentences:
@@ -163,6 +193,8 @@ class ClusterScorer:
             }
             if cited_seconds is not None:
                 entry["cited_seconds"] = cited_seconds
+            if hasattr(system, "details"):
+                entry.update(system.details())
             if self.keep_outputs:
                 entry["selected"] = chosen
                 entry["text"] = text
@@ -297,6 +329,14 @@ def text_table(summary: dict[str, Any]) -> str:
             line += f"{_pct(iv['mean']):>7}±{100 * (iv['high'] - iv['low']) / 2:<6.2f}"
         line += f"{row['ms_mean']:>12.2f}"
         lines.append(line)
+    for name in order:
+        v = systems[name].get("verification")
+        if v:
+            share = v["verified_share_mean"]
+            lines.append(f"{name}: verified share {'n/a' if share is None else f'{share:.2f}'}"
+                         f" of {v['generated_sentences']} generated sentences; dropped "
+                         f"{v['dropped_share']:.2f}; fell back to extractive on "
+                         f"{v['fallbacks']}/{v['clusters']} clusters")
     budget = summary["words"]
     lines.append(f"{summary['n']} clusters, budget {budget} words; ROUGE x100 (rouge-score, "
                  f"stemmed), ± half the 95% bootstrap interval; ms/cluster = select step only")

@@ -12,6 +12,8 @@ may overflow); the harness then truncates every output to the budget in the same
 - ``lexrank``, ``textrank``, ``lsa``, ``kl``, ``sumbasic``, ``luhn``: sumy's summarizers with
   sumy's English stop words and Snowball stemmer, fed through :class:`SumyTokenizer` (our
   sentences and spaCy's tokens; sumy's NLTK punkt data is never needed);
+- ``llm`` (only when asked for): the language-model summarizer, scored on its own verified
+  sentences;
 - ``oracle``: a greedy extract maximising ROUGE-1 + ROUGE-2 recall against the reference, the
   ceiling for any extractive system on these sentences.
 """
@@ -299,10 +301,58 @@ class OracleSystem(System):
         return sorted(chosen), value
 
 
+class LLMSystem(System):
+    """storyweave's language-model summarizer (:mod:`storyweave.llm`), verified sentences only.
+
+    It writes new text, so the harness scores :meth:`texts` (its sentences), not source
+    sentences; :meth:`details` adds the verified share, the dropped sentences' reasons and any
+    fallback note to each cluster's row. Not warmed up: a model call is not a cache to fill.
+    """
+
+    name = "llm"
+    kind = "llm"
+    warm_up = False
+
+    def __init__(self, summarizer: Any = None, aligner: FactAligner | None = None,
+                 **options: Any) -> None:
+        from storyweave.llm import llm_summarizer
+
+        self.summarizer = summarizer or llm_summarizer(**options)
+        self.aligner = aligner or FactAligner()
+        self.last_summary: Any = None
+
+    def select(self, prepared: Prepared, words: int) -> list[int]:
+        alignment = self.aligner(prepared.analyzed)
+        self.last_summary = self.summarizer.summarize(alignment, words, fill=True,
+                                                      articles=prepared.analyzed)
+        where = {s.ref: i for i, s in enumerate(prepared.sentences)}
+        return [where[s.citations[0]] for s in self.last_summary.sentences
+                if s.citations and s.citations[0] in where]
+
+    def texts(self, prepared: Prepared, chosen: list[int]) -> list[str]:
+        return [s.text for s in self.last_summary.sentences] if self.last_summary else []
+
+    def details(self) -> dict[str, Any]:
+        summary = self.last_summary
+        if summary is None:
+            return {}
+        if summary.method == "llm":
+            generated, share = len(summary.sentences) + len(summary.dropped), \
+                summary.verified_share
+        else:  # a fallback: the extractive sentences were not generated
+            generated, share = len(summary.dropped), 0.0 if summary.dropped else None
+        return {"method": summary.method, "verified_share": share, "generated": generated,
+                "dropped": [s.verification for s in summary.dropped], "note": summary.note}
+
+
 ALL_SYSTEMS = ("storyweave", "lead", *SUMY_PEERS, "oracle")
+#: Systems run only when asked for (``--systems storyweave,llm``): they need an endpoint.
+OPTIONAL_SYSTEMS = ("llm",)
 
 
-def make_system(name: str) -> System:
+def make_system(name: str, **llm_options: Any) -> System:
+    if name == "llm":
+        return LLMSystem(**llm_options)
     if name == "storyweave":
         return StoryweaveSystem()
     if name == "lead":
@@ -311,4 +361,5 @@ def make_system(name: str) -> System:
         return SumySystem(name)
     if name == "oracle":
         return OracleSystem()
-    raise ValueError(f"unknown system {name!r} (known: {', '.join(ALL_SYSTEMS)})")
+    raise ValueError(f"unknown system {name!r} (known: "
+                     f"{', '.join([*ALL_SYSTEMS, *OPTIONAL_SYSTEMS])})")
