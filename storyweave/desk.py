@@ -5,14 +5,13 @@ breadth of coverage (independent outlets; near-duplicate wire copies are counted
 weigh little, since a copy is one more place, not one more reporter). The story, entity and
 outlet views gather a report and its context into one plain dict a template or a response
 model reads. Nothing here computes a report: a story whose report is missing or out of date is
-shown with the last one (or as "being prepared") and queued for :func:`refresh_reports`,
-which a background worker runs.
+shown with the last one (or as "being prepared") and queued for the background worker, which
+recomputes it with :func:`storyweave.stream.refresh_reports`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -207,21 +206,6 @@ def outlet_view(store: Store, source: str) -> dict[str, Any] | None:
                for r in rows if r["id"] in cards]
     return {"source": source, "stories": stories, "first": first, "total": len(rows),
             "exclusives": exclusives}
-
-
-def refresh_reports(store: Store, story_ids: Iterable[str],
-                    pipeline: Any = None, words: int = 150,
-                    on_done: Callable[[str], None] | None = None) -> int:
-    """Recompute the reports of those stories that are missing one or changed since; the
-    one call a background worker makes (a parallel refresher can replace it)."""
-    from storyweave.stream import story_report
-
-    ids = store.stale_among(list(dict.fromkeys(story_ids)))
-    for sid in ids:
-        story_report(store, sid, pipeline=pipeline, words=words)
-        if on_done:
-            on_done(sid)
-    return len(ids)
 
 
 def age_text(stamp: str | None, now: datetime | None = None) -> str:

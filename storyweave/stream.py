@@ -452,12 +452,16 @@ class _ReportWorker:
     words: int = 150
 
     def __call__(self) -> Any:
-        from storyweave.batch import error_record
-        from storyweave.errors import StoryweaveError
         from storyweave.pipeline import Pipeline
 
         pipeline = Pipeline()
         pipeline.nlp  # noqa: B018 - load the model before the first story
+        return self.with_pipeline(pipeline)
+
+    def with_pipeline(self, pipeline: Any) -> Any:
+        from storyweave.batch import error_record
+        from storyweave.errors import StoryweaveError
+
         words = self.words
 
         def work(item: tuple[str, list[Article]]) -> tuple[dict[str, Any], int]:
@@ -473,21 +477,32 @@ class _ReportWorker:
         return work
 
 
-def refresh_reports(store: Store, *, all_stories: bool = False, words: int = 150,
+def refresh_reports(store: Store, *, all_stories: bool = False,
+                    story_ids: Iterable[str] | None = None, words: int = 150,
                     workers: int | None = None, engine: str = "process",
-                    address: str | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Recompute the reports of stale stories (every story with ``all_stories``) on the
-    parallel map of :mod:`storyweave.batch`: this process reads the articles and writes the
-    reports (SQLite keeps one writer), the workers only compute. Yields ``(story id, report
-    or error record)`` in the store's story order; a story that fails keeps its old report
-    and stays stale.
+                    address: str | None = None,
+                    pipeline: Any = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Recompute the reports of stale stories (every story with ``all_stories``; only those
+    of ``story_ids`` that are stale when given) on the parallel map of
+    :mod:`storyweave.batch`: this process reads the articles and writes the reports (SQLite
+    keeps one writer), the workers only compute. A ``pipeline`` given with ``workers=1`` is
+    used in this process (the web server's report thread keeps one loaded). Yields ``(story
+    id, report or error record)`` in the store's story order; a story that fails keeps its
+    old report and stays stale.
     """
     from storyweave.batch import parallel_map
 
-    ids = [r["id"] for r in store.stories() if all_stories or r.get("stale")]
+    if story_ids is not None:
+        ids = store.stale_among(list(dict.fromkeys(story_ids)))
+    else:
+        ids = [r["id"] for r in store.stories() if all_stories or r.get("stale")]
     items = ((sid, store.articles_of(sid)) for sid in ids)
-    results = parallel_map(_ReportWorker(words), items, workers=workers, engine=engine,
-                           address=address)
+    recipe = _ReportWorker(words)
+    if pipeline is not None and workers == 1 and engine == "process":
+        work = recipe.with_pipeline(pipeline)
+        results: Any = (work(item) for item in items)  # (a generator: has close())
+    else:
+        results = parallel_map(recipe, items, workers=workers, engine=engine, address=address)
     try:
         for sid, (report, n) in zip(ids, results, strict=True):
             if "error" not in report:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from storyweave import desk
+from storyweave.errors import StoryweaveError
 from storyweave.ingest import IngestResult
 from storyweave.store import Store
-from storyweave.stream import Outcome, StreamIngestor, arrival_order
+from storyweave.stream import Outcome, StreamIngestor, arrival_order, refresh_reports
 
 log = logging.getLogger("storyweave.web")
 
@@ -28,7 +29,17 @@ Refresher = Callable[[Store, list[str], Any], int]
 
 
 def default_refresh(store: Store, ids: list[str], pipeline: Any) -> int:
-    return desk.refresh_reports(store, ids, pipeline=pipeline)
+    """Stale ones of ``ids``, one at a time in this thread, with the server's loaded pipeline."""
+    if pipeline is None:
+        from storyweave.pipeline import Pipeline
+
+        pipeline = Pipeline()
+    done = 0
+    for _, report in refresh_reports(store, story_ids=ids, pipeline=pipeline, workers=1):
+        if "error" in report:  # (the story stays stale; the worker records why)
+            raise StoryweaveError(report["error"])
+        done += 1
+    return done
 
 
 class PooledStore(Store):
