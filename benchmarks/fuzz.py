@@ -110,7 +110,7 @@ def main() -> int:
 
 **{total:,} inputs fuzzed, {len(failures)} internal errors** (or lost inputs, or invalid
 reports). Properties and strategies: `tests/fuzz_inputs.py`; the CI test
-(`tests/test_fuzz.py`) runs the same properties with a fixed seed and a budget of ~120 inputs.
+(`tests/test_fuzz.py`) runs the same properties with a fixed seed and a budget of ~110 inputs.
 
 | property | inputs | checked | time |
 |---|---|---|---|

@@ -45,6 +45,7 @@ NASTY = [
     "\x00", "&lt;b&gt;", "&#0;", "]]>", "<![CDATA[", "\ufeff", "\u2028", "\U0001f600",
     "\r\n", "\r", "שלום עולם", "مرحبا بالعالم", "Z\u0351\u0352\u0357a\u0308l\u0301go",
     "{{ x }}", "{% if %}", "$(rm -rf)", "%s%n", "\\", "\ue000",  # \ue000: a lone surrogate
+    "\u2028", "\x85", "\x1c", "\u2029",
 ]
 _PRIVATE_SURROGATE = "\ue000"  # stands for a lone surrogate escape once written as JSON
 
@@ -64,10 +65,11 @@ json_values = st.recursive(
     max_leaves=25)
 
 
-def json_text(value: Any, depth: int = 0) -> str:
+def json_text(value: Any, depth: int = 0, ascii: bool = True) -> str:
     """``value`` as JSON, inside ``depth`` lists, with the stand-in written as a lone
-    surrogate escape (``json.dumps`` itself cannot produce one)."""
-    raw = json.dumps(value, ensure_ascii=True, allow_nan=False)
+    surrogate escape (``json.dumps`` itself cannot produce one); ``ascii=False`` leaves
+    U+2028 and other separators raw inside strings, as JSON allows."""
+    raw = json.dumps(value, ensure_ascii=ascii, allow_nan=False)
     raw = raw.replace("\\ue000", "\\ud800")
     return "[" * depth + raw + "]" * depth
 
@@ -134,11 +136,12 @@ def feed_xml(draw: Any) -> bytes:
 def json_file(draw: Any) -> tuple[str, bytes]:
     suffix = draw(st.sampled_from([".json", ".jsonl"]))
     depth = draw(st.sampled_from([0, 0, 0, 3, 900, 5000]))
+    ascii = draw(st.booleans())
     if suffix == ".json":
-        return suffix, json_text(draw(json_values), depth).encode("utf-8")
+        return suffix, json_text(draw(json_values), depth, ascii).encode("utf-8", "replace")
     lines = draw(st.lists(json_values, min_size=1, max_size=5))
-    return suffix, "\n".join(json_text(v, depth if i == 0 else 0)
-                             for i, v in enumerate(lines)).encode("utf-8")
+    return suffix, "\n".join(json_text(v, depth if i == 0 else 0, ascii)
+                             for i, v in enumerate(lines)).encode("utf-8", "replace")
 
 
 SUFFIXES = [".txt", ".json", ".jsonl", ".html", ".xml", ".rss", ".md", ".jsonl.gz", ".pdf", ""]

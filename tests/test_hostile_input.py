@@ -209,3 +209,41 @@ def test_output_write_failure_is_one_line(tmp_path, capsys, monkeypatch):
     assert code == 1 and err == [f"storyweave: error: {out}: cannot write: No space left on "
                                  "device; nothing was written"]
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["in.jsonl"]
+
+
+# ------------------------------------------------------------------ found while fuzzing
+
+
+def test_jsonl_lines_end_at_newline_only(tmp_path):
+    """U+2028, U+0085 and friends may stand unescaped inside JSON strings (scraped text holds
+    them); they are not line ends."""
+    path = tmp_path / "a.jsonl"
+    body = words(7).replace(". ", ".\u2028", 1).replace(". ", ".\x85", 1)
+    path.write_text(json.dumps({"id": "a", "text": body}, ensure_ascii=False) + "\r\n"
+                    + json.dumps({"id": "b", "text": words(8)}) + "\n", encoding="utf-8")
+    result = read_paths([path])
+    assert not result.rejected and [a.id for a in result.articles] == ["a", "b"]
+    assert "\u2028" in result.articles[0].body
+
+
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path, capsys):
+    path = tmp_path / "s.jsonl"
+    line = json.dumps({"id": "sXX", "title": "TYY", "text": words(9) + " ZZ end."})
+    path.write_text(line.replace("XX", "\\ud800").replace("YY", "\\udfff")
+                    .replace("ZZ", "\\udc80") + "\n")
+    db = tmp_path / "s.db"
+    for argv in (["ingest", str(path), "--db", str(db)],
+                 ["cluster", str(path), "--assignments", str(tmp_path / "a.jsonl")]):
+        assert main(argv) == 0, capsys.readouterr().err
+    with Store(db) as store:
+        assert store.has_article("s\ufffd") is not None
+
+
+def test_eval_data_nested_too_deeply_is_one_line(tmp_path, capsys):
+    path = tmp_path / "e.jsonl"
+    path.write_text(DEEP + "\n")
+    code = main(["eval", "--data", str(path), "--split", "all", "--systems", "lead",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err == [f"storyweave: error: {path}:1: malformed JSON (nested too "
+                                 "deeply)"]

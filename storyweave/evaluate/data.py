@@ -14,12 +14,12 @@ SHA-1 of its id is below 102 (40%), else to ``dev``. Only ``dev`` is used while 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from storyweave.ingest.files import iter_jsonl
 from storyweave.model import Article
 
 DEFAULT_WORDS = 230  # ~ mean Multi-News reference length (227.8 words on the dev sample)
@@ -112,15 +112,14 @@ def cluster_from_record(obj: dict[str, Any], line: int = 0,
 
 def iter_clusters(path: str | Path, drop_irrelevant: bool = False) -> Iterator[Cluster]:
     path = Path(path)
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                yield cluster_from_record(obj, n, drop_irrelevant)
-            except ValueError as err:
-                raise ValueError(f"{path}:{n}: {err}") from None
+    where = str(path)
+    try:  # the ingest reader: BOMs, gzip, JSON nested too deeply is malformed (not a crash)
+        for where, obj in iter_jsonl(path):
+            if isinstance(obj, ValueError):
+                raise obj
+            yield cluster_from_record(obj, int(where.rsplit(":", 1)[1]), drop_irrelevant)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
 
 
 def load_clusters(path: str | Path | None = None, split: str = "all", limit: int | None = None,
