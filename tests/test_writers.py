@@ -320,7 +320,7 @@ def test_real_write_failure_mid_ingest_keeps_every_committed_batch(tmp_path):
     db = tmp_path / "s.db"
     cmd = [sys.executable, "-m", "storyweave", "ingest", str(src), "--db", str(db)]
     full = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
-                          preexec_fn=_file_size_limit(1_200_000))
+                          preexec_fn=_file_size_limit(2_500_000))
     assert full.returncode == 1, full.stderr
     lines = full.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot write: " in lines[0] and "Traceback" not in full.stderr
