@@ -36,7 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.common import ROOT, SHARED, machine, stamp, write_section
-from storyweave.cluster import bcubed
+from storyweave.evaluate.clustering import bcubed
 from storyweave.ingest import read_inputs
 from storyweave.lease import lease_path
 from storyweave.store import Store
