@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from storyweave.cli.common import add_scale_options, warn
+from storyweave.cli.common import add_scale_options, positive_int, warn
 from storyweave.errors import StoryweaveError
 
 
@@ -16,12 +16,9 @@ def _words(value: str) -> int | str:
     if value == "ref":
         return "ref"
     try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError("give a number of words or 'ref'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
+        return positive_int(value)
+    except argparse.ArgumentTypeError as err:
+        raise argparse.ArgumentTypeError(f"{err}, or 'ref'") from None
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
