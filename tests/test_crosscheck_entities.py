@@ -32,7 +32,7 @@ def test_spellings_titles_and_surnames_are_one_entity(pipeline) -> None:
     assert len(korhonen) == 1 and korhonen[0]["name"] == "Ida Korhonen"
     for e in story.entities:
         assert set(e) >= {"name", "type", "aliases", "articles", "mentions"}
-        assert e["type"] in {"person", "organisation", "place"}
+        assert e["type"] in {"person", "organisation", "place", "event"}
         for m in e["mentions"]:
             assert 0 <= m["sentence"] < len(story.article(m["article"]).sentences)
 
