@@ -30,3 +30,23 @@ def test_annotations_are_ids_and_labels() -> None:
         for r in rows:
             assert set(r) == {"cluster", "about", "claims", "label", "note"}
             assert all(set(c) == {"article", "sentence"} for c in r["claims"])
+
+
+def test_multinews_conflict_set_is_ids_and_labels() -> None:
+    rows = _rows("conflicts_multinews.jsonl")
+    assert len(rows) >= 50  # issue 13: at least 50 judged candidates
+    assert any(r["label"] for r in rows) and not all(r["label"] for r in rows)
+    for r in rows:
+        assert set(r) == {"cluster", "about", "claims", "label", "note"}
+        assert re.fullmatch(r"mn\d+", r["cluster"])
+        assert all(set(c) == {"article", "sentence"} for c in r["claims"])
+        assert len(r["note"]) < 80  # a reason in a few words, never article text
+
+
+def test_entity_type_sample_is_hashes_and_labels() -> None:
+    rows = _rows("entity_types.jsonl")
+    assert len(rows) >= 50
+    for r in rows:
+        assert set(r) == {"cluster", "name_sha1", "type"}
+        assert re.fullmatch(r"[0-9a-f]{12}", r["name_sha1"])
+        assert r["type"] in {"person", "organisation", "place", "event", "other"}

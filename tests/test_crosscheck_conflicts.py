@@ -69,3 +69,20 @@ def test_first_and_third_of_a_series_are_not_a_conflict(pipeline) -> None:
     ordinal = [c for c in conflicts if c["kind"] == "ordinal"]
     assert all("first" not in {k["value"] for k in c["claims"]} for c in ordinal)
     assert any({k["value"] for k in c["claims"]} == {"third", "fourth"} for c in ordinal)
+
+
+def test_same_head_word_in_different_slots_is_not_a_conflict(pipeline) -> None:
+    """Two players' points share the head word "points", not the quantity slot."""
+    e = Article(id="e", source="X", title="t", published="2023-01-20", body=(
+        "Anna Berg scored 21 points as Harbour City beat Lakeside on Friday night."))
+    f = Article(id="f", source="Y", title="t", published="2023-01-20", body=(
+        "Lena Holm scored 17 points as Harbour City beat Lakeside on Friday night."))
+    g = Article(id="g", source="Z", title="t", published="2023-01-20", body=(
+        "Anna Berg scored 25 points as Harbour City beat Lakeside on Friday night."))
+    conflicts = pipeline.run([e, f, g], words=40).conflicts
+    values = [{k["value"] for k in c["claims"]} for c in conflicts]
+    assert {"21", "25"} in values  # one player, two counts: a conflict
+    assert not any("17" in v for v in values)  # another player: no conflict
+    assert all(0.0 <= c["confidence"] <= 1.0 for c in conflicts)
+    assert [c["confidence"] for c in conflicts] == sorted(
+        (c["confidence"] for c in conflicts), reverse=True)

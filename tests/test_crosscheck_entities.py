@@ -32,6 +32,24 @@ def test_spellings_titles_and_surnames_are_one_entity(pipeline) -> None:
     assert len(korhonen) == 1 and korhonen[0]["name"] == "Ida Korhonen"
     for e in story.entities:
         assert set(e) >= {"name", "type", "aliases", "articles", "mentions"}
-        assert e["type"] in {"person", "organisation", "place"}
+        assert e["type"] in {"person", "organisation", "place", "event"}
         for m in e["mentions"]:
             assert 0 <= m["sentence"] < len(story.article(m["article"]).sentences)
+
+
+def test_types_from_the_name_and_the_story() -> None:
+    """Outlets, think tanks and summits keep their kind, whatever spaCy-small's label."""
+    from storyweave.crosscheck.entities import _corrected_type, _Mention
+
+    def ms(name: str) -> list:
+        key = tuple(name.lower().split())
+        return [_Mention("a", 0, name, "GPE", 0, len(name), key)]
+
+    assert _corrected_type("place", ms("Center for Strategic Studies"), set(), set()) == (
+        "organisation")
+    assert _corrected_type("place", ms("South China Morning Post"), set(), set()) == (
+        "organisation")
+    assert _corrected_type("organisation", ms("Vellmar Summit"), set(), set()) == "event"
+    assert _corrected_type("place", ms("Vellmar"), set(), set()) == "place"
+    assert _corrected_type("place", ms("Kestrel"), {"kestrel"}, set()) == "organisation"
+    assert _corrected_type("place", ms("Kestrel"), set(), {("a", 0)}) == "organisation"

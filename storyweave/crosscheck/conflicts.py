@@ -89,6 +89,15 @@ CLOCK = re.compile(r"\d\s*:\s*\d|\b(?:a\.?\s?m|p\.?\s?m)\b", re.I)
 EXPLICIT_DATE = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s|$)|"
     r"\b(?:1[89]|20)\d\d\b", re.I)
+HEADER = re.compile(r"\b(?:posted|updated|published|last modified)\b", re.I)
+CURRENCY = re.compile(r"(\$|€|£|¥|\beuros?|\bpounds? sterling|\byen\b|\byuan\b|\brupees?\b|"
+                      r"\bdollars?\b)", re.I)
+UNIT_OF = {"metre": "m", "meter": "m", "metres": "m", "meters": "m", "foot": "ft", "feet": "ft",
+           "mile": "mi", "miles": "mi", "kilometre": "km", "kilometer": "km", "kilometres": "km",
+           "kilometers": "km", "km": "km", "kg": "kg", "kilogram": "kg", "kilograms": "kg",
+           "pound": "lb", "pounds": "lb", "lb": "lb", "ton": "t", "tons": "t", "tonnes": "t",
+           "tonne": "t", "acre": "acre", "acres": "acre", "hectare": "ha", "hectares": "ha"}
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 PUBLICATION = {"post", "update", "publish", "edit", "file", "write", "print", "release"}
 
 
@@ -118,6 +127,32 @@ def _modifiers(head: Any) -> frozenset[str]:
     return frozenset(c.lemma_.lower() for c in head.children
                      if c.dep_ in {"amod", "compound"} and not c.like_num
                      and c.ent_type_ not in {"CARDINAL", "ORDINAL", "QUANTITY", "MONEY"})
+
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+VAGUE_SUBJECTS = {"it", "they", "he", "she", "we", "i", "you", "this", "that", "who", "which",
+                  "there", "what"}
+
+
+def _slot(head: Any, article: AnalyzedArticle, index: EntityIndex) -> tuple[str | None,
+                                                                            str | None]:
+    """(verb, subject) of the clause a value sits in: "Smith scored 20 points" gives
+    ("score", "Smith"). Two values fill the same quantity slot only when these agree too:
+    "Smith scored 20 points" and "Jones scored 25 points" share a head word, not a slot."""
+    tok, steps = head, 0
+    while tok.pos_ not in {"VERB", "AUX"} and tok.head is not tok and steps < 4:
+        tok, steps = tok.head, steps + 1
+    if tok.pos_ not in {"VERB", "AUX"}:
+        return None, None
+    verb = tok.lemma_.lower()
+    inside = {t.i for t in head.subtree}
+    for child in tok.children:
+        if child.dep_ in SUBJECT_DEPS and child.i not in inside:
+            if child.lower_ in VAGUE_SUBJECTS or child.pos_ == "PRON":
+                return verb, None
+            ent = index.at(article.id, child.idx, child.idx + len(child.text))
+            return verb, (ent.name if ent is not None else child.lemma_.lower())
+    return verb, None
 
 
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
@@ -191,8 +226,8 @@ def _claim(article: AnalyzedArticle, sent: Any, value: str, shown: str) -> dict[
             "normalized": value}
 
 
-def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
-                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex,
+                    loose: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(values attached to words, dated event claims) of every sentence."""
     values: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
@@ -201,6 +236,8 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
             continue
         ref = refs.get(art.id, Reference(None, "none")).date
         for sent in art.sentences:
+            if not loose and _header(sent):
+                continue
             n_numbers = sum(1 for m in sent.entities if m.label in NUMBER_LABELS)
             for m in sent.entities:
                 span = _span(art, m.start, m.end)
@@ -208,11 +245,13 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     continue
                 head_tok = _head_token(span)
                 head = head_tok.lemma_.lower() if head_tok is not None else None
+                verb, subject = _slot(head_tok, art, index) if head_tok is not None else (
+                    None, None)
                 base = {"article": art.id, "sentence": sent.index, "text": m.text, "head": head,
-                        "sent": sent, "art": art,
+                        "sent": sent, "art": art, "verb": verb, "subject": subject,
                         "mods": _modifiers(head_tok) if head_tok is not None else frozenset()}
                 if m.label in NUMBER_LABELS:
-                    if n_numbers >= 3:  # an inventory or a spec sheet: heads are unreliable
+                    if n_numbers >= 3 and not loose:  # an inventory: heads are unreliable
                         continue
                     interval = number_interval(m.text)
                     if interval is not None and head:
@@ -232,6 +271,9 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     got = resolve(m.text, ref)
                     if got is None or got[1] == "week":
                         continue
+                    year = YEAR.search(m.text)
+                    if year and not got[0].startswith(year.group()):
+                        continue  # resolved against the written year: not to be trusted
                     root = span.root
                     prep = root.head if root.dep_ == "pobj" else None
                     relation = "since" if prep is not None and prep.lower_ in {
@@ -254,6 +296,28 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
     return values, events
 
 
+def _unit(kind: str, text: str) -> str | None:
+    """The currency or unit a value is written in ("euro30 billion" vs "$40 billion" is one
+    sum converted, "15,800-square-metre" vs "170,000-square-foot" one area)."""
+    t = text.lower()
+    if kind == "money":
+        m = CURRENCY.search(t)
+        if m is None:
+            return None
+        cur = m.group(1).strip()
+        return {"$": "dollar", "dollars": "dollar", "euros": "euro", "€": "euro"}.get(cur, cur)
+    if kind == "quantity":
+        for w in re.findall(r"[a-z]+", t):
+            if w in UNIT_OF:
+                return UNIT_OF[w]
+    return None
+
+
+def _header(sent: Any) -> bool:
+    """A dateline or posting stamp ("POSTED: 05/02/07, 9:00 PM PDT"): outlets' own times."""
+    return bool(HEADER.search(sent.text) or (CLOCK.search(sent.text) and sent.words <= 10))
+
+
 def _differ(kind: str, a: Any, b: Any) -> bool:
     if kind == "date":
         return not _contains(a, b)
@@ -264,33 +328,57 @@ def _differ(kind: str, a: Any, b: Any) -> bool:
 
 
 def find_conflicts(story: Story, alignment: Alignment | None,
-                   index: EntityIndex | None = None) -> list[dict[str, Any]]:
+                   index: EntityIndex | None = None, loose: bool = False) -> list[dict[str, Any]]:
+    """Conflicts of a story; ``loose`` drops the filters (similarity 0.1, no modifier or
+    same-sentence checks), only to gather a wide candidate pool for hand judgement."""
     if alignment is None or len(story.articles) < 2:
         return []
     index = index or build_entities(story)
     refs = references(story)
-    values, events = sentence_values(story, refs, index)
+    values, events = sentence_values(story, refs, index, loose)
+    threshold = 0.1 if loose else PAIR_SIMILARITY
     pos = {(s.article, s.index): i for i, s in enumerate(alignment.sentences)}
     pairs: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
 
-    def same_fact(x: dict[str, Any], y: dict[str, Any]) -> bool:
+    def similarity(x: dict[str, Any], y: dict[str, Any]) -> float | None:
+        """The pair's sentence similarity, or None when they are not one fact."""
         i, j = pos.get((x["article"], x["sentence"])), pos.get((y["article"], y["sentence"]))
         if i is None or j is None:
+            return None
+        sim = float(alignment.similarity[i, j])
+        if alignment.fact_of[i] == alignment.fact_of[j] or sim >= threshold:
+            return sim
+        return None
+
+    def same_fact(x: dict[str, Any], y: dict[str, Any]) -> bool:
+        return similarity(x, y) is not None
+
+    def same_slot(x: dict[str, Any], y: dict[str, Any]) -> bool:
+        if loose:
+            return True
+        if x["verb"] and y["verb"] and x["verb"] != y["verb"]:
             return False
-        return bool(alignment.fact_of[i] == alignment.fact_of[j]
-                    or alignment.similarity[i, j] >= PAIR_SIMILARITY)
+        return not (x["subject"] and y["subject"] and x["subject"] != y["subject"])
 
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
             continue
         if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
             continue  # the same words: any difference comes from resolving them
-        if not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
+        if not loose and not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
             continue  # "AK-47 rifles" and "other rifles" are different things
         if not _differ(x["kind"], x["value"], y["value"]) or not same_fact(x, y):
             continue
+        if x["kind"] == "date" and not (YEAR.search(x["text"]) and YEAR.search(y["text"])) and (
+                x["value"][4:] == y["value"][4:]):
+            continue  # "Jan. 31" and "Jan. 31, 2018": one year was only inferred
+        if not same_slot(x, y):
+            continue  # the same head word in different clauses: two things, not one
+        ux, uy = _unit(x["kind"], x["text"]), _unit(y["kind"], y["text"])
+        if not loose and ux and uy and ux != uy:
+            continue  # one amount in two units: a conversion, not a disagreement
         # the other sentence must not also carry this value: then it is two things, not one
-        if any(v["article"] == y["article"] and v["sentence"] == y["sentence"]
+        if not loose and any(v["article"] == y["article"] and v["sentence"] == y["sentence"]
                and v["kind"] == x["kind"] and not _differ(x["kind"], x["value"], v["value"])
                for v in values) or any(
                v["article"] == x["article"] and v["sentence"] == x["sentence"]
@@ -321,6 +409,7 @@ def find_conflicts(story: Story, alignment: Alignment | None,
 
     conflicts: list[dict[str, Any]] = []
     for about, kind, x, y in pairs:
+        score = _confidence(x, y, similarity(x, y))
         cx = _claim(x["art"], x["sent"], _norm(x), x["text"] if x.get("relation") != "since"
                     else f"since {x['text']}")
         cy = _claim(y["art"], y["sent"], _norm(y), y["text"] if y.get("relation") != "since"
@@ -335,16 +424,33 @@ def find_conflicts(story: Story, alignment: Alignment | None,
                 break
         else:
             conflicts.append({"about": about, "kind": kind, "claims": [cx, cy],
-                              "_actors": set()})
+                              "_actors": set(), "confidence": 0.0})
         c = next(c for c in conflicts if c["about"] == about and cx in c["claims"])
         c["_actors"].update(v["actor"] for v in (x, y) if v.get("actor"))
+        c["confidence"] = max(c["confidence"], score)
     for c in conflicts:
         actors = c.pop("_actors")
         if c["about"].startswith("event:"):
             who = f"{sorted(actors)[0]}'s " if len(actors) == 1 else ""
             c["about"] = f"date of {who}{c['about'][6:]}"
         c["articles"] = sorted({k["article"] for k in c["claims"]})
+    conflicts.sort(key=lambda c: -c["confidence"])
     return conflicts
+
+
+def _confidence(x: dict[str, Any], y: dict[str, Any], sim: float | None) -> float:
+    """How surely two claims are about one thing, 0..1, for ranking: the sentences' similarity
+    and every part of the quantity slot both name and agree on (verb, subject, modifiers)."""
+    score = 0.4 * min(1.0, (sim or 0.0) / 0.8)
+    if x.get("verb") and x.get("verb") == y.get("verb"):
+        score += 0.25
+    if x.get("subject") and x.get("subject") == y.get("subject"):
+        score += 0.2
+    if x.get("mods") == y.get("mods"):
+        score += 0.15
+    if "event" in x:  # dated events: the same event class and ordinal, by construction
+        score = max(score, 0.6 + 0.4 * bool(x.get("actor") and x.get("actor") == y.get("actor")))
+    return round(min(score, 1.0), 2)
 
 
 def _norm(v: dict[str, Any]) -> str:

@@ -1,0 +1,107 @@
+"""Contradictions on Multi-News dev (tuning split): dump candidates to judge, or score against
+the judgements in tests/data/annotations/conflicts_multinews.jsonl.
+
+    python benchmarks/conflicts_multinews.py --limit 250 --dump out.jsonl   # candidates
+    python benchmarks/conflicts_multinews.py --limit 250                    # score
+
+Clusters are the first ``--limit`` of the tuning split (``storyweave.evaluate.data``), each run
+as one story through the full pipeline. A conflict is keyed by cluster, ``about`` and its
+claims' (article, sentence) pairs, as in the ECB+ benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT  # noqa: E402
+
+ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_multinews.jsonl"
+
+
+def key(cluster: str, claims: list[dict]) -> tuple:
+    """A conflict's identity: the cluster and its claims' sentences (``about`` wording may
+    change between detector versions, the sentences do not)."""
+    return cluster, frozenset((c["article"], c["sentence"]) for c in claims)
+
+
+def run(limit: int, loose: bool = False) -> list[dict]:
+    from storyweave.crosscheck import ENRICHERS
+    from storyweave.crosscheck.conflicts import find_conflicts
+    from storyweave.evaluate.data import load_clusters
+    from storyweave.pipeline import Pipeline
+
+    pool: list[dict] = []
+
+    def gather(story, alignment) -> None:  # noqa: ANN001
+        pool[:] = find_conflicts(story, alignment, loose=True)
+
+    pipe = Pipeline(enrichers=[*ENRICHERS, gather]) if loose else Pipeline()
+    out = []
+    for cl in load_clusters(split="dev", limit=limit):
+        story = pipe.run(cl.articles, words=100, story_id=cl.id)
+        for c in pool if loose else story.conflicts:
+            out.append({"cluster": cl.id, "about": c["about"], "kind": c["kind"],
+                        "confidence": c.get("confidence"),
+                        "claims": [{"article": k["article"], "sentence": k["sentence"],
+                                    "value": k["value"], "text": k["text"]}
+                                   for k in c["claims"]]})
+    return out
+
+
+def score(found: list[dict], gold: list[dict]) -> dict:
+    """Precision over the judged candidates found; recall against every true judged one
+    (a true one counts as found when a found conflict shares two of its claims' articles)."""
+    labels = {key(g["cluster"], g["claims"]): g["label"] for g in gold}
+    judged = [labels[k] for c in found if (k := key(c["cluster"], c["claims"])) in labels]
+    unjudged = [c for c in found if key(c["cluster"], c["claims"]) not in labels]
+
+    def detected(g: dict) -> bool:
+        want = {(c["article"], c["sentence"]) for c in g["claims"]}
+        for c in found:
+            if c["cluster"] != g["cluster"]:
+                continue
+            got = {(k["article"], k["sentence"]) for k in c["claims"]} & want
+            if len({a for a, _ in got}) >= 2:
+                return True
+        return False
+
+    true = [g for g in gold if g["label"]]
+    hit = sum(1 for g in true if detected(g))
+    return {"found": len(found), "judged": len(judged), "unjudged": len(unjudged),
+            "true_found": sum(judged),
+            "precision": sum(judged) / len(judged) if judged else 0.0,
+            "true_in_pool": len(true), "recall_vs_pool": hit / len(true) if true else 0.0,
+            "unjudged_items": unjudged}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--limit", type=int, default=250)
+    ap.add_argument("--dump", type=Path)
+    ap.add_argument("--loose", action="store_true", help="the wide pool to judge (with --dump)")
+    args = ap.parse_args()
+    found = run(args.limit, args.loose)
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for c in found:
+                fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        print(f"{len(found)} candidates written to {args.dump}")
+        return
+    gold = [json.loads(x) for x in ANN.open()] if ANN.exists() else []
+    res = score(found, gold)
+    res.pop("unjudged_items")
+    print(json.dumps(res, indent=1))
+    labels = {key(g["cluster"], g["claims"]): g["label"] for g in gold}
+    for c in found:
+        label = labels.get(key(c["cluster"], c["claims"]), "UNJUDGED")
+        print(label, c["cluster"], c["about"], c.get("confidence"),
+              [(k["article"], k["sentence"], k["value"]) for k in c["claims"]])
+
+
+if __name__ == "__main__":
+    main()
