@@ -246,7 +246,8 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
         blocks = max(1, min(len(rows), max(4 * size, -(-len(rows) // _RAY_BLOCK))))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
         ds = ds.map_batches(_RayMapper, fn_constructor_args=(make_worker,),
-                            compute=ActorPoolStrategy(size=size), batch_size=chunksize,
+                            compute=ActorPoolStrategy(size=size),
+                            batch_size=max(chunksize, _RAY_BLOCK),  # one call per block
                             num_cpus=1, batch_format="numpy")
         for expected, row in enumerate(ds.iter_rows()):
             if int(row["seq"]) != expected:  # preserve_order guarantees it; check anyway
