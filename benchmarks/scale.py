@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     where = machine()
-    # a throw-away cluster on this machine: no usage report, no token (Ray >= 2.5x asks for
+    # a throw-away cluster on this machine: no usage report, no token (Ray 2.60 asks for
     # one by default; a real cluster keeps its own setting)
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
            "PYTHONUNBUFFERED": "1"}
