@@ -14,7 +14,7 @@ For each: wall time, stories/s over the whole run and after the first story is w
 (start-up excluded), time to the first story (start-up overhead), peak RSS per worker (sampled
 from /proc), and whether the output is byte-identical to the sequential run.
 
-    python benchmarks/scale.py [--limit 1000] [--skip-cluster] [--no-write]
+    python benchmarks/scale.py [--limit 1000] [--skip-cluster] [--section NAME] [--no-write]
 """
 
 from __future__ import annotations
@@ -192,6 +192,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000, help="dev clusters (default 1000)")
     parser.add_argument("--skip-ray", action="store_true", help="no Ray runs at all")
     parser.add_argument("--skip-cluster", action="store_true", help="no 2-node Ray cluster")
+    parser.add_argument("--section", default="scale-out",
+                        help="section of docs/benchmarks.md to (re)write (default scale-out)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     where = machine()
@@ -241,10 +243,13 @@ def main() -> None:
                      for line in reference.decode().splitlines())
     seq = rows[0][1]
     lines = [
-        "## Scale-out: many stories on all cores and on Ray",
+        "## Scale-out: many stories on all cores and on Ray"
+        + ("" if args.section == "scale-out" else f" ({args.limit} clusters)"),
         "",
         f"`python benchmarks/scale.py --limit {args.limit}"
-        f"{' --skip-cluster' if args.skip_cluster else ''}` · {stamp()} · {where}",
+        f"{' --skip-cluster' if args.skip_cluster else ''}"
+        f"{'' if args.section == 'scale-out' else ' --section ' + args.section}` · "
+        f"{stamp()} · {where}",
         "",
         f"Input: the first {stories} Multi-News dev clusters ({articles} articles; "
         f"{errors} of them give an error line, the same in every run). Each row is one "
@@ -295,7 +300,7 @@ def main() -> None:
               "run has none, its model lives in the command's own process."]
     print("\n".join(lines))
     if not args.no_write:
-        write_section("scale-out", "\n".join(lines))
+        write_section(args.section, "\n".join(lines))
 
 
 if __name__ == "__main__":
