@@ -14,7 +14,7 @@ For each: wall time, stories/s over the whole run and after the first story is w
 (start-up excluded), time to the first story (start-up overhead), peak RSS per worker (sampled
 from /proc), and whether the output is byte-identical to the sequential run.
 
-    python benchmarks/scale.py [--limit 1000] [--skip-cluster] [--no-write]
+    python benchmarks/scale.py [--limit 1000] [--skip-cluster] [--section NAME] [--no-write]
 """
 
 from __future__ import annotations
@@ -61,16 +61,25 @@ def _rss(entry: Path) -> float:
     return 0.0
 
 
-def _rss_of_workers() -> dict[int, float]:
-    """RSS (MiB) of every process that is a pool worker or a Ray map actor right now."""
-    found: dict[int, float] = {}
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(entry: Path) -> float:
+    """User + system CPU seconds the process has used so far."""
+    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _workers() -> dict[int, tuple[float, float]]:
+    """(RSS MiB, CPU s) of every process that is a pool worker or a Ray map actor right now."""
+    found: dict[int, tuple[float, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             if any(m in cmd for m in WORKER_MARKS):
-                found[int(entry.name)] = _rss(entry)
+                found[int(entry.name)] = (_rss(entry), _cpu(entry))
         except OSError:
             continue
     return found
@@ -79,7 +88,8 @@ def _rss_of_workers() -> dict[int, float]:
 def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float]:
     """Wall time, time to the first output line, peak RSS per worker process."""
     peak: dict[int, float] = {}
-    driver = [0.0]
+    cpu: dict[int, float] = {}  # last CPU seconds seen per worker (sampled, so a lower bound)
+    driver = [0.0, 0.0]
     first: list[float] = []
     stop = threading.Event()
     t0 = time.perf_counter()
@@ -88,10 +98,12 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
 
     def sample() -> None:
         while not stop.is_set():
-            for pid, rss in _rss_of_workers().items():
+            for pid, (rss, used) in _workers().items():
                 peak[pid] = max(peak.get(pid, 0.0), rss)
+                cpu[pid] = used
             with contextlib.suppress(OSError):
                 driver[0] = max(driver[0], _rss(Path(f"/proc/{proc.pid}")))
+                driver[1] = _cpu(Path(f"/proc/{proc.pid}"))
             if not first and out.exists() and out.stat().st_size > 0:
                 first.append(time.perf_counter() - t0)
             stop.wait(0.2)
@@ -105,10 +117,18 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     # workers big enough to hold a spaCy model (the forkserver itself and Ray's helpers are not)
-    rss = [r for r in peak.values() if r > 150]
+    big = [pid for pid, r in peak.items() if r > 150]
+    rss = [peak[pid] for pid in big]
     return {"wall": wall, "first": first[0] if first else wall,
             "worker_rss": max(rss) if rss else float("nan"), "workers_seen": len(rss),
-            "driver_rss": driver[0]}
+            "driver_rss": driver[0], "cpu": driver[1] + sum(cpu[pid] for pid in big)}
+
+
+def _autogroup() -> str:
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+    except OSError:
+        return "unknown"
 
 
 def free_port() -> int:
@@ -172,10 +192,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=1000, help="dev clusters (default 1000)")
     parser.add_argument("--skip-ray", action="store_true", help="no Ray runs at all")
     parser.add_argument("--skip-cluster", action="store_true", help="no 2-node Ray cluster")
+    parser.add_argument("--section", default="scale-out",
+                        help="section of docs/benchmarks.md to (re)write (default scale-out)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     where = machine()
-    # a throw-away cluster on this machine: no usage report, no token (Ray >= 2.5x asks for
+    # a throw-away cluster on this machine: no usage report, no token (Ray 2.60 asks for
     # one by default; a real cluster keeps its own setting)
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
            "PYTHONUNBUFFERED": "1"}
@@ -221,10 +243,13 @@ def main() -> None:
                      for line in reference.decode().splitlines())
     seq = rows[0][1]
     lines = [
-        "## Scale-out: many stories on all cores and on Ray",
+        "## Scale-out: many stories on all cores and on Ray"
+        + ("" if args.section == "scale-out" else f" ({args.limit} clusters)"),
         "",
         f"`python benchmarks/scale.py --limit {args.limit}"
-        f"{' --skip-cluster' if args.skip_cluster else ''}` · {stamp()} · {where}",
+        f"{' --skip-cluster' if args.skip_cluster else ''}"
+        f"{'' if args.section == 'scale-out' else ' --section ' + args.section}` · "
+        f"{stamp()} · {where}",
         "",
         f"Input: the first {stories} Multi-News dev clusters ({articles} articles; "
         f"{errors} of them give an error line, the same in every run). Each row is one "
@@ -234,9 +259,9 @@ def main() -> None:
         "to read.",
         "",
         "| engine | wall s | stories/s | speed-up | stories/s after the first | "
-        "time to first story s | peak RSS per worker MiB | command's RSS MiB | "
-        "output identical |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "time to first story s | CPU s per story | peak RSS per worker MiB | "
+        "command's RSS MiB | output identical |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (label, res, _), ok in zip(rows, same, strict=True):
         rate = stories / res["wall"]
@@ -244,18 +269,38 @@ def main() -> None:
         lines.append(
             f"| {label} | {res['wall']:.1f} | {rate:.2f} | "
             f"{seq['wall'] / res['wall']:.2f}× | {steady:.2f} | {res['first']:.1f} | "
+            f"{res['cpu'] / stories:.3f} | "
             f"{res['worker_rss']:.0f} ({res['workers_seen']:.0f} seen) | "
             f"{res['driver_rss']:.0f} | {'yes' if ok else '**NO**'} |")
     if any("cluster_start" in r for _, r, _ in rows):
         start = next(r["cluster_start"] for _, r, _ in rows if "cluster_start" in r)
         lines += ["", f"Starting the 2-node cluster itself (`ray start` ×2 until both nodes "
                   f"are alive) took {start:.1f} s, not counted above."]
+    seq_cpu = seq["cpu"] / stories
+    lines += ["", "CPU s per story: user + system time of the command and its workers (pool "
+              "processes or Ray map actors; Ray's own daemons not counted), read from /proc "
+              "every 0.2 s, divided by the stories. It does not depend on the load, so it shows "
+              "what each engine adds per story: "
+              + "; ".join(f"{label.split(' (')[0]} {res['cpu'] / stories / seq_cpu:.2f}× "
+                          "the sequential run's" for label, res, _ in rows[1:])
+              + ". On 2 otherwise idle cores the 2-worker engines could at best reach "
+              + ", ".join(f"{2 * seq_cpu / (res['cpu'] / stories):.2f}×"
+                          for _, res, _ in rows[1:])
+              + " (computed from these CPU times, not measured)."]
+    lines += ["", "Why the wall-clock ratios of a loaded machine mislead: Linux schedules by "
+              "*autogroup* (one share per session, `/proc/sys/kernel/sched_autogroup_enabled` "
+              f"= {_autogroup()}). The pool's workers live in the command's session and split "
+              "its one share; Ray's daemons and actors run in sessions of their own and get "
+              "shares of their own. Under load the Ray rows therefore get more of the machine, "
+              "whatever the engines cost; on idle cores it should not matter (not measured "
+              "here). The CPU "
+              "column is the comparison between engines."]
     lines += ["", "RSS is sampled every 0.2 s from /proc: workers are the pool's processes "
               "and Ray's map actors (over 150 MiB, i.e. holding the model); the sequential "
               "run has none, its model lives in the command's own process."]
     print("\n".join(lines))
     if not args.no_write:
-        write_section("scale-out", "\n".join(lines))
+        write_section(args.section, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -230,8 +230,12 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
             ray.init(**kwargs)
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = f"at {address}" if address else "locally"
+            hint = ("; a cluster with token authentication (the default of 'ray start' in "
+                    "Ray 2.60) needs RAY_AUTH_MODE=token and its token (~/.ray/auth_token or "
+                    "RAY_AUTH_TOKEN)"
+                    if address and not os.environ.get("RAY_AUTH_MODE") else "")
             raise StoryweaveError(f"cannot start or reach Ray {where}: "
-                                  f"{str(err).splitlines()[0]}") from None
+                                  f"{str(err).splitlines()[0]}{hint}") from None
         started = True
     try:
         size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -246,7 +250,8 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
         blocks = max(1, min(len(rows), max(4 * size, -(-len(rows) // _RAY_BLOCK))))
         ds = ray.data.from_items(rows, override_num_blocks=blocks)
         ds = ds.map_batches(_RayMapper, fn_constructor_args=(make_worker,),
-                            compute=ActorPoolStrategy(size=size), batch_size=chunksize,
+                            compute=ActorPoolStrategy(size=size),
+                            batch_size=max(chunksize, _RAY_BLOCK),  # one call per block
                             num_cpus=1, batch_format="numpy")
         for expected, row in enumerate(ds.iter_rows()):
             if int(row["seq"]) != expected:  # preserve_order guarantees it; check anyway
