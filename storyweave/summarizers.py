@@ -224,7 +224,8 @@ class _CoverageBase(BaseSummarizer):
     def _fill(self, sentences: Sequence[Sentence], chosen: list[int], words: int,
               gain: Any, salience: np.ndarray, sim: np.ndarray | None = None,
               redundancy: float | None = None) -> list[int]:
-        """Past the budget (``fill``): the sentence adding most, so the cut output is full;
+        """Past the budget (``fill``): the sentence adding most (``gain(chosen)`` gives every
+        sentence's gain), so the cut output is full;
         none that repeats a chosen one (similarity at ``redundancy`` or more), even if the
         output then stays short."""
         lengths = [len(s.text.split()) for s in sentences]
@@ -235,7 +236,8 @@ class _CoverageBase(BaseSummarizer):
                 rest = [i for i in rest if sim[i, chosen].max() < redundancy]
                 if not rest:
                     break
-            best = max(rest, key=lambda i: (gain(chosen, i), salience[i], -i))
+            g = gain(chosen)
+            best = max(rest, key=lambda i: (g[i], salience[i], -i))
             chosen = [*chosen, best]
             used += lengths[best]
             rest.remove(best)
@@ -328,9 +330,9 @@ class ConceptSummarizer(_CoverageBase):
         if not chosen and not len(weights):  # nothing shared to cover: storyweave's own choice
             return self._support().select(alignment, words, fill)
 
-        def gain(picked: list[int], i: int) -> float:
+        def gain(picked: list[int]) -> np.ndarray:
             have = set().union(*(concepts[j] for j in picked)) if picked else set()
-            return float(sum(weights[k] for k in concepts[i] - have))
+            return np.array([float(sum(weights[k] for k in cs - have)) for cs in concepts])
 
         if fill:
             chosen = self._fill(sentences, chosen, words, gain, salience, alignment.similarity,
@@ -434,28 +436,32 @@ class SubmodularSummarizer(_CoverageBase):
         cap = self.saturation / n * total
         lengths = np.array([len(s.text.split()) for s in sentences], dtype=float)
 
-        def value(cover: np.ndarray, bins: dict[int, float]) -> float:
-            return float(np.minimum(cover, cap).sum()
-                         + self.diversity * sum(np.sqrt(v) for v in bins.values()))
+        part_ids = np.array(part)
 
-        def gain_of(cover: np.ndarray, bins: dict[int, float], i: int) -> float:
-            b = dict(bins)
-            b[part[i]] = b.get(part[i], 0.0) + reward[i]
-            return value(cover + sim[i], b) - value(cover, bins)
+        def value(cover: np.ndarray, bins: np.ndarray) -> float:
+            return float(np.minimum(cover, cap).sum() + self.diversity * np.sqrt(bins).sum())
+
+        def gains(cover: np.ndarray, bins: np.ndarray) -> np.ndarray:
+            """Every sentence's gain over the summary (``cover``, ``bins``), at once."""
+            covered = np.minimum(cover[None, :] + sim, cap[None, :]).sum(axis=1) - np.minimum(
+                cover, cap).sum()
+            have = bins[part_ids]
+            return covered + self.diversity * (np.sqrt(have + reward) - np.sqrt(have))
 
         cover = np.zeros(n)
-        bins: dict[int, float] = {}
+        bins = np.zeros(2 * n)
         chosen: list[int] = []
         used = 0.0
         rest = [i for i in range(n) if salience[i] >= 0]
+        cost = lengths ** self.scale
         while rest:
             if self.redundancy is not None and chosen:
                 rest = [i for i in rest if sim[i, chosen].max() < self.redundancy]
+            ratio = gains(cover, bins) / cost
             best, best_ratio = -1, 0.0
             for i in rest:
-                ratio = gain_of(cover, bins, i) / lengths[i] ** self.scale
-                if ratio > best_ratio + 1e-12:
-                    best, best_ratio = i, ratio
+                if ratio[i] > best_ratio + 1e-12:
+                    best, best_ratio = i, ratio[i]
             if best < 0:
                 break
             rest.remove(best)
@@ -463,19 +469,18 @@ class SubmodularSummarizer(_CoverageBase):
                 chosen.append(best)
                 used += lengths[best]
                 cover = cover + sim[best]
-                bins[part[best]] = bins.get(part[best], 0.0) + reward[best]
+                bins[part[best]] += reward[best]
         single = [i for i in range(n) if salience[i] >= 0 and lengths[i] <= words]
         if single:
-            top = max(single, key=lambda i: (gain_of(np.zeros(n), {}, i), -i))
-            if gain_of(np.zeros(n), {}, top) > value(cover, bins):
+            alone = gains(np.zeros(n), np.zeros(2 * n))
+            top = max(single, key=lambda i: (alone[i], -i))
+            if alone[top] > value(cover, bins):
                 chosen = [top]
 
-        def gain(picked: list[int], i: int) -> float:
-            c = sim[picked].sum(axis=0) if picked else np.zeros(n)
-            b: dict[int, float] = {}
-            for j in picked:
-                b[part[j]] = b.get(part[j], 0.0) + reward[j]
-            return gain_of(c, b, i)
+        def gain(picked: list[int]) -> np.ndarray:
+            b = np.zeros(2 * n)
+            np.add.at(b, part_ids[picked], reward[picked])
+            return gains(sim[picked].sum(axis=0) if picked else np.zeros(n), b)
 
         if fill:
             chosen = self._fill(sentences, chosen, words, gain, salience, sim, self.redundancy)
