@@ -44,12 +44,15 @@ def dev_slice(pipeline):
 
 def test_registered_for_the_cli_and_the_evaluation() -> None:
     from storyweave.evaluate.peers import make_system
-    from storyweave.pipeline import pipeline_from_options
+    from storyweave.pipeline import Pipeline, pipeline_from_options
 
+    assert SUMMARIZERS["storyweave"] is SubmodularSummarizer  # the default
+    assert isinstance(Pipeline().summarizer, SubmodularSummarizer)
+    assert SUMMARIZERS["support"] is SupportSummarizer  # the previous default
     assert SUMMARIZERS["concept"] is ConceptSummarizer
-    assert SUMMARIZERS["submodular"] is SubmodularSummarizer
     assert isinstance(pipeline_from_options("concept").summarizer, ConceptSummarizer)
-    assert make_system("submodular").name == "submodular"
+    assert make_system("concept").name == "concept"
+    assert isinstance(make_system("storyweave").summarizer, SubmodularSummarizer)
 
 
 @pytest.mark.parametrize("cls", NEW)
