@@ -77,6 +77,25 @@ class Divergence:
         return total / 2
 
 
+def story_time(todo: list[Cluster], reps: int = 2) -> tuple[float, float]:
+    """ms per story of ``Pipeline.run`` (150 words) with the previous default and with the
+    default, interleaved on the same clusters so that load hits both alike."""
+    from storyweave.pipeline import Pipeline
+    from storyweave.summarizers import DEFAULT_SUMMARIZER, SupportSummarizer
+
+    pipes = [Pipeline(summarizer=SupportSummarizer()), Pipeline(summarizer=DEFAULT_SUMMARIZER())]
+    for p in pipes:
+        p.run(todo[0].articles, words=150)
+    total = [0.0, 0.0]
+    for _ in range(reps):
+        for c in todo:
+            for k, p in enumerate(pipes):
+                t = time.perf_counter()
+                p.run(c.articles, words=150)
+                total[k] += time.perf_counter() - t
+    return 1000 * total[0] / (reps * len(todo)), 1000 * total[1] / (reps * len(todo))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="first N event clusters")
@@ -114,6 +133,7 @@ def main() -> int:
                 ms[name, w].append(1000 * (time.perf_counter() - t))
                 text = truncate([p.sentences[i].text for i in chosen], w)
                 scores[name, w].append(div.js(div.counts(text), source))
+    before, after = story_time(todo[:10])
     wall = time.perf_counter() - start
     head = ["system"] + [f"{w} w: {m}" for w in budgets for m in ("JS ↓", "ms")]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -157,6 +177,11 @@ def main() -> int:
         "",
         "Per cluster against the default (lower divergence is better): "
         + "; ".join(wins) + ".",
+        "",
+        f"Time per story, `Pipeline.run` at 150 words (cleaning, spaCy, alignment, summary, "
+        f"cross-source analysis), first {min(10, len(todo))} clusters, twice, interleaved: "
+        f"{before:.0f} ms with the previous default, {after:.0f} ms with the default "
+        f"({100 * (after / before - 1):+.1f}%).",
     ])
     print(body)
     if not args.no_write:
