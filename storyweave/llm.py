@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from storyweave.align import Alignment
 from storyweave.model import AnalyzedArticle, SentenceRef, Summary, SummarySentence
-from storyweave.summarizers import BaseSummarizer, SupportSummarizer
+from storyweave.summarizers import DEFAULT_SUMMARIZER, BaseSummarizer, SupportSummarizer
 from storyweave.verify import Verifier
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class LLMSummarizer(BaseSummarizer):
     prompt_tokens: int = 1200
     max_candidates: int = 40
     json_mode: bool = True
-    fallback: BaseSummarizer = field(default_factory=SupportSummarizer)
+    fallback: BaseSummarizer = field(default_factory=DEFAULT_SUMMARIZER)
     nlp: Any = field(default=None, repr=False)
     wants_articles = True
     _client: Any = field(default=None, init=False, repr=False)

@@ -23,7 +23,7 @@ from storyweave.ingest import IngestResult, read_paths
 from storyweave.ingest.files import dedupe_ids
 from storyweave.ingest.records import article_from_record, stable_id, too_long
 from storyweave.model import AnalyzedArticle, Article, Dropped, Rejected, Story
-from storyweave.summarizers import BaseSummarizer, SupportSummarizer
+from storyweave.summarizers import DEFAULT_SUMMARIZER, BaseSummarizer
 
 Enricher = Callable[[Story, Alignment], None]
 
@@ -37,7 +37,7 @@ class Pipeline:
 
     cleaner: Cleaner = field(default_factory=Cleaner)
     aligner: FactAligner = field(default_factory=FactAligner)
-    summarizer: BaseSummarizer = field(default_factory=SupportSummarizer)
+    summarizer: BaseSummarizer = field(default_factory=DEFAULT_SUMMARIZER)
     enrichers: list[Enricher] = field(default_factory=lambda: _crosscheck_enrichers())
     model: str | None = None
     min_sentence_words: int = 4

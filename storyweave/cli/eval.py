@@ -24,13 +24,18 @@ def _words(value: str) -> int | str:
 def cmd_eval(args: argparse.Namespace) -> int:
     from storyweave.evaluate.data import default_multi_news, load_clusters
     from storyweave.evaluate.harness import evaluate, text_table, write_outputs
-    from storyweave.evaluate.peers import ALL_SYSTEMS, OPTIONAL_SYSTEMS, make_system
+    from storyweave.evaluate.peers import (
+        ALL_SYSTEMS,
+        OPTIONAL_SYSTEMS,
+        SUMMARIZER_SYSTEMS,
+        make_system,
+    )
 
     path = Path(args.data) if args.data else default_multi_news()
     if not path.is_file():
         raise StoryweaveError(f"{path}: no such file")
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    known = (*ALL_SYSTEMS, *OPTIONAL_SYSTEMS)
+    known = (*ALL_SYSTEMS, *SUMMARIZER_SYSTEMS, *OPTIONAL_SYSTEMS)
     unknown = [s for s in systems if s not in known]
     if unknown or not systems:
         raise StoryweaveError(f"unknown system {', '.join(unknown) or '(none)'}; known: "
@@ -82,7 +87,8 @@ def register(sub: Any) -> None:
                    "all: every cluster (default: dev)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N clusters")
     p.add_argument("--systems", default=",".join(ALL_SYSTEMS),
-                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)}; also: llm, a "
+                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)}; also: support, "
+                   "concept (storyweave's other summarizers); llm, a "
                    "language model, with --llm-url/--llm-model)")
     p.add_argument("--llm-url", metavar="URL", help="for the llm system: an OpenAI-compatible "
                    "endpoint (default: $STORYWEAVE_LLM_URL)")

@@ -348,6 +348,8 @@ class LLMSystem(System):
 ALL_SYSTEMS = ("storyweave", "lead", *SUMY_PEERS, "oracle")
 #: Systems run only when asked for (``--systems storyweave,llm``): they need an endpoint.
 OPTIONAL_SYSTEMS = ("llm",)
+#: storyweave's alternative summarizers (``--summarizer NAME``), run only when named.
+SUMMARIZER_SYSTEMS = tuple(n for n in SUMMARIZERS if n not in ("storyweave", "lead"))
 
 
 def make_system(name: str, **llm_options: Any) -> System:
@@ -361,5 +363,7 @@ def make_system(name: str, **llm_options: Any) -> System:
         return SumySystem(name)
     if name == "oracle":
         return OracleSystem()
+    if name in SUMMARIZERS:  # storyweave's other summarizers, on the same footing
+        return StoryweaveSystem(SUMMARIZERS[name](), name=name)
     raise ValueError(f"unknown system {name!r} (known: "
-                     f"{', '.join([*ALL_SYSTEMS, *OPTIONAL_SYSTEMS])})")
+                     f"{', '.join([*ALL_SYSTEMS, *SUMMARIZER_SYSTEMS, *OPTIONAL_SYSTEMS])})")
