@@ -46,6 +46,7 @@ import httpx
 from benchmarks.common import SHARED, machine, stamp, write_section
 from storyweave import desk
 from storyweave.store import Store
+from storyweave.stream import refresh_reports
 
 STREAM = SHARED / "data" / "multi-news-stream" / "train-stream.jsonl.gz"
 KINDS = ("front page", "story page", "search", "API story")
@@ -91,7 +92,8 @@ def prepare(db: Path, stories: int) -> tuple[list[str], list[str]]:
     with Store(db) as store:
         top = [s["id"] for s in desk.ranked_stories(store)[:stories]]
         t0 = time.perf_counter()
-        desk.refresh_reports(store, top, pipeline=pipeline)
+        for _ in refresh_reports(store, story_ids=top, pipeline=pipeline, workers=1):
+            pass
         print(f"reports for {len(top)} stories in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)
         rng = random.Random(7)
