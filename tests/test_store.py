@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import random
 import sqlite3
 
 import pytest
+from topics import text
 
 from storyweave.model import Article
 from storyweave.pipeline import StoryweaveError
 from storyweave.store import APPLICATION_ID, SCHEMA_VERSION, Store
 from storyweave.stream import StreamIngestor
-
-
-def text(topic: int, seed: int, words: int = 120) -> str:
-    rng = random.Random(seed)
-    own = [f"topic{topic}word{i}" for i in range(25)]
-    shared = [f"filler{i}" for i in range(300)]
-    return ". ".join(
-        " ".join(rng.choice(own) if rng.random() < 0.6 else rng.choice(shared)
-                 for _ in range(12)).capitalize() for _ in range(words // 12)) + "."
 
 
 def art(aid: str, topic: int, seed: int, day: int = 1, hour: int = 0,

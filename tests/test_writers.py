@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from topics import text
 
 from storyweave.cli import main
 from storyweave.errors import StoryweaveError
@@ -21,16 +21,6 @@ from storyweave.lease import StoreBusy, lease_path
 from storyweave.model import Article
 from storyweave.store import Store
 from storyweave.stream import StreamIngestor
-
-
-def text(topic: int, seed: int, words: int = 120) -> str:
-    """Made-up sentences (no news text) over a topic's own words and shared filler."""
-    rng = random.Random(seed)
-    own = [f"topic{topic}word{i}" for i in range(25)]
-    shared = [f"filler{i}" for i in range(300)]
-    return ". ".join(
-        " ".join(rng.choice(own) if rng.random() < 0.6 else rng.choice(shared)
-                 for _ in range(12)).capitalize() for _ in range(words // 12)) + "."
 
 
 def art(n: int, topic: int) -> Article:

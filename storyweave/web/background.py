@@ -29,11 +29,8 @@ Refresher = Callable[[Store, list[str], Any], int]
 
 
 def default_refresh(store: Store, ids: list[str], pipeline: Any) -> int:
-    """Stale ones of ``ids``, one at a time in this thread, with the server's loaded pipeline."""
-    if pipeline is None:
-        from storyweave.pipeline import Pipeline
-
-        pipeline = Pipeline()
+    """Stale ones of ``ids``, one at a time in this thread, with the server's loaded pipeline
+    (the report worker loads it once, before its first story)."""
     done = 0
     for _, report in refresh_reports(store, story_ids=ids, pipeline=pipeline, workers=1):
         if "error" in report:  # (the story stays stale; the worker records why)
