@@ -69,6 +69,11 @@ def safe_href(url: Any) -> str | None:
     return None
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``1 story``, ``2 stories``: a count with the noun that agrees with it."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def snippet_html(text: str | None) -> Markup:
     """An FTS5 snippet (matches between \\x02 and \\x03) as escaped HTML with <mark>."""
     out = str(escape(text or ""))
@@ -78,6 +83,7 @@ def snippet_html(text: str | None) -> Markup:
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.autoescape = True
 templates.env.filters["safe_href"] = safe_href
+templates.env.filters["plural"] = plural
 templates.env.filters["snippet"] = snippet_html
 templates.env.filters["ago"] = age_text
 templates.env.filters["day"] = lambda s: (s or "")[:16].replace("T", " ")
