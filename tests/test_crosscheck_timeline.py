@@ -25,6 +25,15 @@ def test_relative_and_partial_dates_resolve_against_the_reference() -> None:
     assert resolve("two months later", REF, anchor=date(2021, 1, 1)) == ("2021-03", "month")
 
 
+def test_a_written_year_is_kept_however_old() -> None:
+    # A year outside the window used to guess the reference year was once treated as no
+    # year at all, and the date moved to the reference's year (1903 became 2021).
+    for text in ["15 september, 1903", "September 15, 1903", "15 Sept. 1903"]:
+        assert resolve(text, REF) == ("1903-09-15", "day"), text
+        assert resolve(text, None) == ("1903-09-15", "day"), text
+    assert resolve("in 1945", REF) == ("1945", "year")
+
+
 def test_durations_and_vague_expressions_are_not_dates() -> None:
     for text in ["three months", "a week", "two-day", "the last three months", "years",
                  "recent months", "these days", "the first day"]:

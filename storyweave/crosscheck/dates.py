@@ -37,6 +37,9 @@ FULL_DATE = re.compile(
 WEEKDAY_DATE = re.compile(
     rf"\b(mon|tues|wednes|thurs|fri|satur|sun)day,?\s+\(?({_MONTH_RE})\s+(\d{{1,2}})\b", re.I)
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+#: Any year written out inside a date expression ("15 September 1903"). Reference-year
+#: inference keeps the narrow YEAR, where a bare four-digit number is more often a count.
+WRITTEN_YEAR = re.compile(r"\b(1[0-9]\d\d|20\d\d)\b")
 QUALIFIERS = re.compile(
     r"^(?:(?:the\s+)?(?:end|beginning|start|middle|close)\s+of\s+|(?:a\s+little\s+)?over\s+|"
     r"early\s+|late\s+|mid-?\s*|nearly\s+|almost\s+|about\s+|around\s+|more\s+than\s+|"
@@ -198,7 +201,7 @@ def resolve(expression: str, ref: date | None, anchor: date | None = None
     core = QUALIFIERS.sub("", text).strip(" ,.")
     if not core:
         return None
-    has_year = bool(YEAR.search(core))
+    has_year = bool(WRITTEN_YEAR.search(core))
     if ref is None and not has_year:
         return None
     wd = re.fullmatch(r"(mon|tues|wednes|thurs|fri|satur|sun)day", core, re.I)
