@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from storyweave.evaluate.data import cluster_from_record, load_clusters, split_of
+from storyweave.evaluate.data import Cluster, cluster_from_record, load_clusters, split_of
 from storyweave.evaluate.harness import evaluate, prepare
 from storyweave.evaluate.peers import (
     ALL_SYSTEMS,
@@ -19,32 +19,51 @@ from storyweave.evaluate.peers import (
     truncate,
 )
 from storyweave.evaluate.rouge import Rouge, bootstrap, bootstrap_indices, paired_difference
+from storyweave.ingest import read_paths
 
 MULTI_NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi-news" / "dev.jsonl"
 
-RECORD = {
-    "id": "made-up",
-    "articles": [
-        "A storm flooded the harbour town on Sunday night. Boats were torn from their moorings. "
-        "The mayor asked residents to stay indoors.",
-        {"id": "b", "text": "Harbour town residents woke to flooded streets after the storm. "
-                            "Power was cut to four hundred homes. Schools stay closed on Monday."},
-        {"text": "Forecasters had warned of the storm for days. The coast guard rescued two "
-                 "fishermen whose boat was torn from its moorings."},
-    ],
-    "summary": "A storm flooded a harbour town, tore boats from their moorings and cut power.",
-}
+def real_record() -> dict:
+    """The first tuning-split Multi-News cluster of 3+ short articles, in the loader's three forms.
+
+    Real articles, read from ../shared (never copied): the first article as a bare string, the
+    second as an object with its own id, the rest as objects without one; its reference summary
+    under the one-summary key.
+    """
+    if not MULTI_NEWS.is_file():
+        pytest.skip("../shared/data/multi-news is not beside the project")
+    with MULTI_NEWS.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            lengths = [len(a["text"].split()) for a in record["articles"]]
+            if (split_of(record["id"]) == "dev" and len(lengths) >= 3
+                    and min(lengths) >= 60 and max(lengths) <= 300):
+                break
+        else:
+            pytest.skip("no short tuning-split cluster in the Multi-News sample")
+    first, second, *rest = record["articles"]
+    return {"id": record["id"],
+            "articles": [first["text"], {"id": "b", "text": second["text"]},
+                         *({"text": a["text"]} for a in rest)],
+            "summary": record["summaries"][0]}
 
 
 @pytest.fixture(scope="module")
-def made_up(pipeline):
-    return prepare(cluster_from_record(RECORD), pipeline)
+def record() -> dict:
+    return real_record()
 
 
-def test_loader_accepts_strings_objects_and_one_summary() -> None:
-    cluster = cluster_from_record(RECORD)
-    assert [a.id for a in cluster.articles] == ["made-up-0", "b", "made-up-2"]
-    assert cluster.references == [RECORD["summary"]]
+@pytest.fixture(scope="module")
+def cluster(pipeline, record):
+    return prepare(cluster_from_record(record), pipeline)
+
+
+def test_loader_accepts_strings_objects_and_one_summary(record) -> None:
+    cluster = cluster_from_record(record)
+    rid = record["id"]
+    assert [a.id for a in cluster.articles][:3] == [f"{rid}-0", "b", f"{rid}-2"]
+    assert len(cluster.articles) == len(record["articles"])
+    assert cluster.references == [record["summary"]]
     with pytest.raises(ValueError, match="summaries"):
         cluster_from_record({"id": "x", "articles": ["text"]})
     votes = {"id": "v", "articles": ["one two.", "three four."], "summaries": ["s"],
@@ -67,13 +86,15 @@ def test_split_is_deterministic_and_disjoint(tmp_path) -> None:
     assert len(load_clusters(path, "all", limit=7)) == 7
 
 
-def test_lead_returns_first_sentences_round_robin(made_up) -> None:
-    texts = made_up.texts
-    chosen = LeadSystem().select(made_up, 20)
-    firsts = [i for i, s in enumerate(made_up.sentences) if s.index == 0]
-    assert chosen == firsts[:len(chosen)] and len(chosen) >= 2
-    assert texts[chosen[0]].startswith("A storm flooded")
-    assert sum(len(texts[i].split()) for i in chosen[:-1]) < 20  # fills, then stops
+def test_lead_returns_first_sentences_round_robin(cluster) -> None:
+    texts = cluster.texts
+    firsts = [i for i, s in enumerate(cluster.sentences) if s.index == 0]
+    assert len(firsts) == len(cluster.analyzed) >= 3
+    budget = sum(len(texts[i].split()) for i in firsts[:2]) + 1
+    chosen = LeadSystem().select(cluster, budget)
+    # every article's opening before any second sentence, filling until the budget is reached
+    assert chosen == firsts[:3]
+    assert sum(len(texts[i].split()) for i in chosen[:-1]) < budget
 
 
 def test_truncate_and_fill_are_the_same_for_everyone() -> None:
@@ -83,10 +104,10 @@ def test_truncate_and_fill_are_the_same_for_everyone() -> None:
     assert truncate([], 5) == ""
 
 
-def test_sumy_tokenizer_splits_like_storyweave(pipeline, made_up) -> None:
-    body = made_up.analyzed[0].clean.body
+def test_sumy_tokenizer_splits_like_storyweave(pipeline, cluster) -> None:
+    body = cluster.analyzed[0].clean.body
     tok = SumyTokenizer(pipeline.nlp)
-    assert list(tok.to_sentences(body)) == [s.text for s in made_up.analyzed[0].sentences]
+    assert list(tok.to_sentences(body)) == [s.text for s in cluster.analyzed[0].sentences]
     assert tok.to_words("The mayor's boats, 4 of them, sank.") == (
         "The", "mayor", "boats", "of", "them", "sank")
     known = SumyTokenizer(known={"x y": ["x", "y", "2"]})
@@ -94,22 +115,24 @@ def test_sumy_tokenizer_splits_like_storyweave(pipeline, made_up) -> None:
 
 
 @pytest.mark.parametrize("name", [s for s in ALL_SYSTEMS if s != "oracle"])
-def test_every_system_picks_existing_sentences_within_budget(name, made_up) -> None:
-    chosen = make_system(name).select(made_up, 25)
+def test_every_system_picks_existing_sentences_within_budget(name, cluster) -> None:
+    chosen = make_system(name).select(cluster, 25)
     assert chosen and len(set(chosen)) == len(chosen)
-    assert all(0 <= i < len(made_up.sentences) for i in chosen)
-    words = [len(made_up.texts[i].split()) for i in chosen]
+    assert all(0 <= i < len(cluster.sentences) for i in chosen)
+    words = [len(cluster.texts[i].split()) for i in chosen]
     assert sum(words[:-1]) < 25  # stops once the budget is reached
 
 
-def test_storyweave_in_eval_still_cites(made_up) -> None:
+def test_storyweave_in_eval_still_cites(example_dir, pipeline) -> None:
+    # the example: five outlets on one event, so some summary sentence is told by several
+    cluster = prepare(Cluster("example", read_paths([example_dir]).articles, []), pipeline)
     system = make_system("storyweave")
-    chosen = system.select(made_up, 40)  # the timed step: sentences alone
-    assert system.cited(made_up, 40) == chosen  # the pipeline's way: align, then cite
+    chosen = system.select(cluster, 40)  # the timed step: sentences alone
+    assert system.cited(cluster, 40) == chosen  # the pipeline's way: align, then cite
     summary = system.last_summary
-    assert [s.text for s in summary.sentences] == [made_up.texts[i] for i in chosen]
+    assert [s.text for s in summary.sentences] == [cluster.texts[i] for i in chosen]
     for s in summary.sentences:
-        assert s.citations and made_up.sentences[chosen[summary.sentences.index(s)]].ref == \
+        assert s.citations and cluster.sentences[chosen[summary.sentences.index(s)]].ref == \
             s.citations[0]
     assert any(len({c.article for c in s.citations}) > 1 for s in summary.sentences)
 
