@@ -139,3 +139,34 @@ def test_ingest_real_look_alike_events_into_the_right_stories(tmp_path, capsys):
     assert len(rows) >= 0.95 * len(gold)
     p, r, f = bcubed([gold[a] for a, _ in rows], [s for _, s in rows])
     assert p >= 0.95 and f >= 0.85, (p, r, f)
+
+
+def test_ingest_that_adds_nothing_because_cleaning_rejected_all_fails(tmp_path, capsys):
+    page = tmp_path / "furniture.txt"
+    page.write_text("Headline only\n\nFont Size:\n\nShare this article\n")
+    assert main(["ingest", str(page), "--db", str(tmp_path / "s.db")]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("0 new, 0 duplicates, 1 rejected")
+    assert f"{page}: rejected: no story text left after cleaning" in err
+
+
+@pytest.mark.parametrize("option,value,message", [
+    ("--threshold", "nan", "give a finite number"),
+    ("--threshold", "1.5", "must be between 0 and 1"),
+    ("--quiet-hours", "-3", "must be more than 0"),
+    ("--quiet-hours", "inf", "give a finite number"),
+])
+def test_clustering_options_out_of_range_are_refused(tmp_path, capsys, option, value, message):
+    with pytest.raises(SystemExit) as stop:
+        main(["cluster", str(tmp_path), option, value])
+    assert stop.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_clusterer_refuses_a_threshold_that_matches_nothing():
+    from storyweave.cluster import StoryClusterer
+
+    with pytest.raises(ValueError, match="threshold"):
+        StoryClusterer(threshold=float("nan"))
+    with pytest.raises(ValueError, match="quiet_hours"):
+        StoryClusterer(quiet_hours=0)

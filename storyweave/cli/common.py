@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 import tempfile
@@ -154,6 +155,31 @@ def add_scale_options(p: Any, what: str = "stories") -> None:
     p.add_argument("--address", metavar="ADDR",
                    help="with --engine ray: an existing Ray cluster (e.g. 127.0.0.1:6379; "
                    "default: start a local Ray)")
+
+
+def probability(value: str) -> float:
+    """A number from 0 to 1 (``nan`` and ``inf`` are numbers to ``float`` but not here)."""
+    x = _finite(value)
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return x
+
+
+def positive_float(value: str) -> float:
+    x = _finite(value)
+    if x <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return x
+
+
+def _finite(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give a number") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError("give a finite number")
+    return x
 
 
 def positive_int(value: str) -> int:

@@ -10,7 +10,7 @@ import os
 import time
 from typing import Any
 
-from storyweave.cli.common import db_help, existing_db, open_store, warn
+from storyweave.cli.common import db_help, existing_db, open_store, positive_float, warn
 from storyweave.errors import StoryweaveError
 
 TOKEN_ENV = "STORYWEAVE_TOKEN"
@@ -109,7 +109,8 @@ def add_watch(sub: Any) -> None:
     p.add_argument("--db", metavar="FILE", help=db_help())
     p.add_argument("--every", default="15m", help="interval (90s, 15m, 2h; default 15m)")
     p.add_argument("--rounds", type=int, default=0, help="stop after this many (default: never)")
-    p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
+    p.add_argument("--timeout", type=positive_float, default=10.0,
+                   help="per-request timeout, seconds")
     p.set_defaults(func=cmd_watch)
 
 

@@ -16,6 +16,8 @@ from storyweave.cli.common import (
     existing_db,
     open_store,
     output_file,
+    positive_float,
+    probability,
     warn,
 )
 from storyweave.cluster import StoryClusterer
@@ -84,7 +86,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if o.status == "rejected":
                 warn(f"{o.origin}: rejected: {o.reason}")
         print(_summary_line(ing, store))
-    return 0 if ing.counts.new or ing.counts.duplicates or not ingested.rejected else 1
+    # Nothing added and something refused (when read, or when cleaned) is a failed run.
+    refused = ingested.rejected or ing.counts.rejected
+    return 0 if ing.counts.new or ing.counts.duplicates or not refused else 1
 
 
 def add_ingest(sub: Any) -> None:
@@ -94,8 +98,9 @@ def add_ingest(sub: Any) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH_OR_FEED",
                    help="files, folders, .jsonl(.gz), .html, RSS/Atom feed files or URLs")
     p.add_argument("--db", metavar="FILE", help=db_help())
-    p.add_argument("--threshold", type=float, help="clustering threshold (new databases only)")
-    p.add_argument("--quiet-hours", type=float,
+    p.add_argument("--threshold", type=probability,
+                   help="clustering threshold, 0 to 1 (new databases only)")
+    p.add_argument("--quiet-hours", type=positive_float,
                    help="close a story after this long without news (new databases only)")
     _add_no_wait(p)
     p.set_defaults(func=cmd_ingest)
@@ -157,8 +162,8 @@ def add_cluster(sub: Any) -> None:
                    help="also store the articles and stories here (default: in memory only)")
     p.add_argument("--assignments", metavar="OUT.jsonl",
                    help='write {"article": id, "story": story_id} per input article')
-    p.add_argument("--threshold", type=float, help="clustering threshold")
-    p.add_argument("--quiet-hours", type=float, help="close a story after this long quiet")
+    p.add_argument("--threshold", type=probability, help="clustering threshold, 0 to 1")
+    p.add_argument("--quiet-hours", type=positive_float, help="close a story after this long quiet")
     _add_no_wait(p)
     p.set_defaults(func=cmd_cluster)
 

@@ -86,6 +86,12 @@ class StoryClusterer:
         pair_model: PairModel | None = None,
         id_prefix: str = "s",
     ) -> None:
+        # A nan threshold compares false with every score, so every article would open a
+        # story of its own without a word of complaint: refuse it here, for every caller.
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+        if not quiet_hours > 0 or math.isinf(quiet_hours):
+            raise ValueError(f"quiet_hours must be a positive number of hours, not {quiet_hours}")
         self.threshold = threshold
         self.quiet_hours = quiet_hours
         self.max_span_hours = max_span_hours
