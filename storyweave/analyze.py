@@ -38,13 +38,33 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+def _cpu_ops() -> Any:
+    """thinc's NumPy backend with its matrix products done by NumPy's BLAS, not BLIS.
+
+    The CNN layers' ``gemm`` are most of the parse's CPU time; on this project's machines the
+    bundled OpenBLAS does them about 3x faster than the ``blis`` wheel (measured in
+    ``benchmarks/example_speed.py``, which times both). The results differ only in float
+    rounding. ``STORYWEAVE_GEMM=blis`` restores thinc's default.
+    """
+    from thinc.api import NumpyOps
+
+    return NumpyOps(use_blis=os.environ.get("STORYWEAVE_GEMM", "numpy") == "blis")
+
+
 @lru_cache(maxsize=4)
 def load_nlp(model: str | None = None) -> Language:
     """The spaCy pipeline (offline: the model is a pip-installed package)."""
     import spacy
+    from thinc.api import Model, set_current_ops
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     nlp = spacy.load(model or os.environ.get("STORYWEAVE_SPACY_MODEL", DEFAULT_MODEL))
+    ops = _cpu_ops()
+    for _, proc in nlp.pipeline:  # the layers keep the ops they were built with
+        if isinstance(getattr(proc, "model", None), Model):
+            for node in proc.model.walk():
+                node.ops = ops
+    set_current_ops(ops)
     if "paragraph_boundaries" not in nlp.pipe_names:
         nlp.add_pipe("paragraph_boundaries", before="parser" if "parser" in nlp.pipe_names
                      else None)
