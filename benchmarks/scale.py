@@ -39,6 +39,10 @@ from benchmarks.common import SHARED, machine, stamp, write_section  # noqa: E40
 
 DEV = SHARED / "data" / "multi-news" / "dev.jsonl"
 WORKER_MARKS = ("multiprocessing.forkserver", "_RayMapper")
+# Ray's own processes: daemons (GCS, raylet, agents, log monitor) and helper workers (idle
+# prestarted workers, Ray Data's stats actor); not the map actors, which WORKER_MARKS find
+RAY_MARKS = ("raylet", "gcs_server", "ray::", "ray/_private", "ray/dashboard", "ray/autoscaler",
+             "default_worker.py")
 
 
 def write_batch(path: Path, limit: int) -> tuple[int, int]:
@@ -70,27 +74,35 @@ def _cpu(entry: Path) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def _workers() -> dict[int, tuple[float, float]]:
-    """(RSS MiB, CPU s) of every process that is a pool worker or a Ray map actor right now."""
-    found: dict[int, tuple[float, float]] = {}
+def _workers() -> dict[int, tuple[float, float, str]]:
+    """(RSS MiB, CPU s, kind) of every pool worker or Ray map actor (kind ``worker``) and every
+    other Ray process (kind ``ray``) right now."""
+    found: dict[int, tuple[float, float, str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             if any(m in cmd for m in WORKER_MARKS):
-                found[int(entry.name)] = (_rss(entry), _cpu(entry))
+                found[int(entry.name)] = (_rss(entry), _cpu(entry), "worker")
+            elif any(m in cmd for m in RAY_MARKS):
+                found[int(entry.name)] = (_rss(entry), _cpu(entry), "ray")
         except OSError:
             continue
     return found
 
 
 def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float]:
-    """Wall time, time to the first output line, peak RSS per worker process."""
+    """Wall time, time to the first output line, peak RSS per worker process, and CPU: of the
+    command and its workers in all, after the first story was written (start-up excluded), and
+    of Ray's other processes during the run."""
     peak: dict[int, float] = {}
     cpu: dict[int, float] = {}  # last CPU seconds seen per worker (sampled, so a lower bound)
+    ray_cpu: dict[int, float] = {}  # the same for Ray's own processes
+    ray_before = {pid: used for pid, (_, used, kind) in _workers().items() if kind == "ray"}
     driver = [0.0, 0.0]
     first: list[float] = []
+    at_first: list[tuple[float, dict[int, float]]] = []  # CPU when the first story came
     stop = threading.Event()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -98,14 +110,18 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
 
     def sample() -> None:
         while not stop.is_set():
-            for pid, (rss, used) in _workers().items():
-                peak[pid] = max(peak.get(pid, 0.0), rss)
-                cpu[pid] = used
+            for pid, (rss, used, kind) in _workers().items():
+                if kind == "worker":
+                    peak[pid] = max(peak.get(pid, 0.0), rss)
+                    cpu[pid] = used
+                else:
+                    ray_cpu[pid] = used
             with contextlib.suppress(OSError):
                 driver[0] = max(driver[0], _rss(Path(f"/proc/{proc.pid}")))
                 driver[1] = _cpu(Path(f"/proc/{proc.pid}"))
             if not first and out.exists() and out.stat().st_size > 0:
                 first.append(time.perf_counter() - t0)
+                at_first.append((driver[1], dict(cpu)))
             stop.wait(0.2)
 
     watcher = threading.Thread(target=sample, daemon=True)
@@ -119,9 +135,13 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
     # workers big enough to hold a spaCy model (the forkserver itself and Ray's helpers are not)
     big = [pid for pid, r in peak.items() if r > 150]
     rss = [peak[pid] for pid in big]
+    total = driver[1] + sum(cpu[pid] for pid in big)
     return {"wall": wall, "first": first[0] if first else wall,
             "worker_rss": max(rss) if rss else float("nan"), "workers_seen": len(rss),
-            "driver_rss": driver[0], "cpu": driver[1] + sum(cpu[pid] for pid in big)}
+            "driver_rss": driver[0], "cpu": total,
+            "cpu_steady": total - (at_first[0][0] + sum(at_first[0][1].get(pid, 0.0)
+                                                        for pid in big) if at_first else 0.0),
+            "ray_cpu": sum(used - ray_before.get(pid, 0.0) for pid, used in ray_cpu.items())}
 
 
 def _autogroup() -> str:
@@ -259,9 +279,10 @@ def main() -> None:
         "to read.",
         "",
         "| engine | wall s | stories/s | speed-up | stories/s after the first | "
-        "time to first story s | CPU s per story | peak RSS per worker MiB | "
+        "time to first story s | CPU s per story | CPU s per story after the first | "
+        "Ray's own processes, CPU s per story | peak RSS per worker MiB | "
         "command's RSS MiB | output identical |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (label, res, _), ok in zip(rows, same, strict=True):
         rate = stories / res["wall"]
@@ -269,7 +290,8 @@ def main() -> None:
         lines.append(
             f"| {label} | {res['wall']:.1f} | {rate:.2f} | "
             f"{seq['wall'] / res['wall']:.2f}× | {steady:.2f} | {res['first']:.1f} | "
-            f"{res['cpu'] / stories:.3f} | "
+            f"{res['cpu'] / stories:.3f} | {res['cpu_steady'] / max(stories - 1, 1):.3f} | "
+            f"{res['ray_cpu'] / stories:.3f} | "
             f"{res['worker_rss']:.0f} ({res['workers_seen']:.0f} seen) | "
             f"{res['driver_rss']:.0f} | {'yes' if ok else '**NO**'} |")
     if any("cluster_start" in r for _, r, _ in rows):
@@ -277,6 +299,8 @@ def main() -> None:
         lines += ["", f"Starting the 2-node cluster itself (`ray start` ×2 until both nodes "
                   f"are alive) took {start:.1f} s, not counted above."]
     seq_cpu = seq["cpu"] / stories
+    seq_steady = seq["cpu_steady"]
+    pool = rows[1][1]
     lines += ["", "CPU s per story: user + system time of the command and its workers (pool "
               "processes or Ray map actors; Ray's own daemons not counted), read from /proc "
               "every 0.2 s, divided by the stories. It does not depend on the load, so it shows "
@@ -287,6 +311,17 @@ def main() -> None:
               + ", ".join(f"{2 * seq_cpu / (res['cpu'] / stories):.2f}×"
                           for _, res, _ in rows[1:])
               + " (computed from these CPU times, not measured)."]
+    lines += ["", "CPU after the first story (start-up excluded: imports, starting or joining Ray, "
+              "loading the model in every worker; what is left is the per-story cost): "
+              + "; ".join(f"{label.split(' (')[0]} {res['cpu_steady'] / seq_steady:.2f}× the "
+                          f"sequential run's, {res['cpu_steady'] / pool['cpu_steady']:.2f}× the "
+                          "pool's" for label, res, _ in rows[1:])
+              + "."]
+    if rows[2:]:
+        lines[-1] += (" Ray's own processes (GCS, raylet, agents, idle and helper workers; not "
+                      "the map actors) used "
+                      + ", ".join(f"{res['ray_cpu']:.1f} s" for _, res, _ in rows[2:])
+                      + " of CPU during the Ray runs, not counted in the columns before.")
     lines += ["", "Why the wall-clock ratios of a loaded machine mislead: Linux schedules by "
               "*autogroup* (one share per session, `/proc/sys/kernel/sched_autogroup_enabled` "
               f"= {_autogroup()}). The pool's workers live in the command's session and split "
