@@ -201,7 +201,7 @@ def _process_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: i
 
 # -- Ray
 
-_RAY_BLOCK = 4  # stories per Ray Data block
+_RAY_BLOCK = 16  # stories per Ray Data block
 
 
 class _RayMapper:
