@@ -108,7 +108,10 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
     peak: dict[int, float] = {}
     cpu: dict[int, float] = {}  # last CPU seconds seen per worker (sampled, so a lower bound)
     ray_cpu: dict[int, float] = {}  # the same for Ray's own processes
-    before = _workers()  # a previous run's actors may still be shutting down: not ours
+    deadline = time.monotonic() + 30  # let a previous run's actors finish shutting down
+    while any(k == "worker" for *_, k in _workers().values()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    before = _workers()  # any still there are not ours
     ray_before = {pid: used for pid, (_, used, kind) in before.items() if kind == "ray"}
     driver = [0.0, 0.0]
     first: list[float] = []
