@@ -56,7 +56,7 @@ class IndexedAttributeMatch:
 
     The English attribute ruler holds ~180 patterns, nearly all of one token fixing a
     ``TAG`` and/or ``LOWER`` value (the old tag map and its exceptions); spaCy's ``Matcher``
-    tries every pattern at every token, a sixth of the whole parse's time. A token matches such
+    tries every pattern at every token, a tenth of the whole parse's time. A token matches such
     a pattern exactly when its (lower form, tag) is in the pattern's set, so those matches come
     from a dictionary; every other pattern (regular expressions, dependencies, two tokens) still
     goes through a ``Matcher``. The match list, its order and therefore the annotations are
