@@ -39,6 +39,10 @@ from benchmarks.common import SHARED, machine, stamp, write_section  # noqa: E40
 
 DEV = SHARED / "data" / "multi-news" / "dev.jsonl"
 WORKER_MARKS = ("multiprocessing.forkserver", "_RayMapper")
+# Ray's own processes: daemons (GCS, raylet, agents, log monitor) and helper workers (idle
+# prestarted workers, Ray Data's stats actor); not the map actors, which WORKER_MARKS find
+RAY_MARKS = ("raylet", "gcs_server", "ray::", "ray/_private", "ray/dashboard", "ray/autoscaler",
+             "default_worker.py")
 
 
 def write_batch(path: Path, limit: int) -> tuple[int, int]:
@@ -70,25 +74,45 @@ def _cpu(entry: Path) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def _workers() -> dict[int, tuple[float, float]]:
-    """(RSS MiB, CPU s) of every process that is a pool worker or a Ray map actor right now."""
-    found: dict[int, tuple[float, float]] = {}
+def _workers() -> dict[int, tuple[float, float, str]]:
+    """(RSS MiB, CPU s, kind) of every pool worker or Ray map actor (kind ``worker``) and every
+    other Ray process (kind ``ray``) right now."""
+    found: dict[int, tuple[float, float, str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             if any(m in cmd for m in WORKER_MARKS):
-                found[int(entry.name)] = (_rss(entry), _cpu(entry))
+                found[int(entry.name)] = (_rss(entry), _cpu(entry), "worker")
+            elif any(m in cmd for m in RAY_MARKS):
+                found[int(entry.name)] = (_rss(entry), _cpu(entry), "ray")
         except OSError:
             continue
     return found
 
 
+def _written(out: Path) -> bool:
+    """Whether the command has written a line: to ``out`` or to the temporary file beside it
+    that the CLI renames to ``out`` only at the end (``cli.common.output_file``)."""
+    for path in (out, *out.parent.glob(f".{out.name}.*.tmp")):
+        with contextlib.suppress(OSError):
+            if path.stat().st_size > 0:
+                return True
+    return False
+
+
 def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float]:
-    """Wall time, time to the first output line, peak RSS per worker process."""
+    """Wall time, time to the first output line, peak RSS per worker process, and CPU: of the
+    command and its workers, and of Ray's other processes during the run."""
     peak: dict[int, float] = {}
     cpu: dict[int, float] = {}  # last CPU seconds seen per worker (sampled, so a lower bound)
+    ray_cpu: dict[int, float] = {}  # the same for Ray's own processes
+    deadline = time.monotonic() + 30  # let a previous run's actors finish shutting down
+    while any(k == "worker" for *_, k in _workers().values()) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    before = _workers()  # any still there are not ours
+    ray_before = {pid: used for pid, (_, used, kind) in before.items() if kind == "ray"}
     driver = [0.0, 0.0]
     first: list[float] = []
     stop = threading.Event()
@@ -98,13 +122,18 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
 
     def sample() -> None:
         while not stop.is_set():
-            for pid, (rss, used) in _workers().items():
-                peak[pid] = max(peak.get(pid, 0.0), rss)
-                cpu[pid] = used
+            for pid, (rss, used, kind) in _workers().items():
+                if kind == "worker":
+                    if pid in before:
+                        continue
+                    peak[pid] = max(peak.get(pid, 0.0), rss)
+                    cpu[pid] = used
+                else:
+                    ray_cpu[pid] = used
             with contextlib.suppress(OSError):
                 driver[0] = max(driver[0], _rss(Path(f"/proc/{proc.pid}")))
                 driver[1] = _cpu(Path(f"/proc/{proc.pid}"))
-            if not first and out.exists() and out.stat().st_size > 0:
+            if not first and _written(out):
                 first.append(time.perf_counter() - t0)
             stop.wait(0.2)
 
@@ -119,9 +148,22 @@ def timed_run(cmd: list[str], out: Path, env: dict[str, str]) -> dict[str, float
     # workers big enough to hold a spaCy model (the forkserver itself and Ray's helpers are not)
     big = [pid for pid, r in peak.items() if r > 150]
     rss = [peak[pid] for pid in big]
+    total = driver[1] + sum(cpu[pid] for pid in big)
     return {"wall": wall, "first": first[0] if first else wall,
             "worker_rss": max(rss) if rss else float("nan"), "workers_seen": len(rss),
-            "driver_rss": driver[0], "cpu": driver[1] + sum(cpu[pid] for pid in big)}
+            "driver_rss": driver[0], "cpu": total,
+            "ray_cpu": sum(used - ray_before.get(pid, 0.0) for pid, used in ray_cpu.items())}
+
+
+def _marginal(full: dict[str, float], short: dict[str, float], n_full: int,
+              n_short: int) -> None:
+    """CPU per story with start-up taken out: the same engine on the first ``n_short`` stories
+    and on all ``n_full``; the difference in CPU over the difference in stories (start-up
+    costs the same in both)."""
+    full["cpu_story"] = (full["cpu"] - short["cpu"]) / (n_full - n_short)
+    full["ray_story"] = (full["ray_cpu"] - short["ray_cpu"]) / (n_full - n_short)
+    full["cpu_start"] = full["cpu"] - full["cpu_story"] * n_full
+    full["ray_start"] = full["ray_cpu"] - full["ray_story"] * n_full
 
 
 def _autogroup() -> str:
@@ -208,6 +250,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         batch = tmp / "batch.jsonl"
         stories, articles = write_batch(batch, args.limit)
+        head = tmp / "head.jsonl"
+        head_n, _ = write_batch(head, max(1, args.limit // 10))
         runs: list[tuple[str, list[str]]] = [
             ("sequential (`--workers 1`)", ["--workers", "1"]),
             ("process pool (`--workers 2`)", ["--workers", "2"]),
@@ -223,6 +267,9 @@ def main() -> None:
                 loads.append(os.getloadavg()[0])
                 rows.append((label, timed_run([*sw, str(batch), "-o", str(out), *extra], out,
                                               env), out))
+                short = timed_run([*sw, str(head), "-o", str(tmp / f"head{n}.jsonl"), *extra],
+                                  tmp / f"head{n}.jsonl", env)
+                _marginal(rows[-1][1], short, stories, head_n)
             if not args.skip_ray and not args.skip_cluster:
                 print("2-node Ray cluster ...", file=sys.stderr, flush=True)
                 t0 = time.perf_counter()
@@ -232,6 +279,10 @@ def main() -> None:
                 loads.append(os.getloadavg()[0])
                 res = timed_run([*sw, str(batch), "-o", str(out), "--engine", "ray",
                                  "--address", address], out, env)
+                short = timed_run([*sw, str(head), "-o", str(tmp / "head-cluster.jsonl"),
+                                   "--engine", "ray", "--address", address],
+                                  tmp / "head-cluster.jsonl", env)
+                _marginal(res, short, stories, head_n)
                 res["cluster_start"] = cluster_start
                 rows.append(("Ray cluster, 2 nodes × 1 CPU on loopback (`--engine ray "
                              "--address 127.0.0.1:PORT`)", res, out))
@@ -259,9 +310,10 @@ def main() -> None:
         "to read.",
         "",
         "| engine | wall s | stories/s | speed-up | stories/s after the first | "
-        "time to first story s | CPU s per story | peak RSS per worker MiB | "
-        "command's RSS MiB | output identical |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "time to first story s | CPU s per story | CPU s per story, start-up out | "
+        "start-up CPU s | Ray's own processes: CPU s at start-up + per story | "
+        "peak RSS per worker MiB | command's RSS MiB | output identical |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (label, res, _), ok in zip(rows, same, strict=True):
         rate = stories / res["wall"]
@@ -269,24 +321,43 @@ def main() -> None:
         lines.append(
             f"| {label} | {res['wall']:.1f} | {rate:.2f} | "
             f"{seq['wall'] / res['wall']:.2f}× | {steady:.2f} | {res['first']:.1f} | "
-            f"{res['cpu'] / stories:.3f} | "
-            f"{res['worker_rss']:.0f} ({res['workers_seen']:.0f} seen) | "
+            f"{res['cpu'] / stories:.3f} | {res['cpu_story']:.3f} | {res['cpu_start']:.1f} | "
+            + (f"{res['ray_start']:.1f} + {res['ray_story']:.3f} | " if res["ray_cpu"] else
+               "– | ")
+            + f"{res['worker_rss']:.0f} ({res['workers_seen']:.0f} seen) | "
             f"{res['driver_rss']:.0f} | {'yes' if ok else '**NO**'} |")
     if any("cluster_start" in r for _, r, _ in rows):
         start = next(r["cluster_start"] for _, r, _ in rows if "cluster_start" in r)
         lines += ["", f"Starting the 2-node cluster itself (`ray start` ×2 until both nodes "
                   f"are alive) took {start:.1f} s, not counted above."]
     seq_cpu = seq["cpu"] / stories
+    pool = rows[1][1]
     lines += ["", "CPU s per story: user + system time of the command and its workers (pool "
-              "processes or Ray map actors; Ray's own daemons not counted), read from /proc "
-              "every 0.2 s, divided by the stories. It does not depend on the load, so it shows "
-              "what each engine adds per story: "
+              "processes or Ray map actors; Ray's own processes not counted), read from /proc "
+              "every 0.2 s, divided by the stories; start-up included. It hardly depends on the "
+              "load: "
               + "; ".join(f"{label.split(' (')[0]} {res['cpu'] / stories / seq_cpu:.2f}× "
                           "the sequential run's" for label, res, _ in rows[1:])
               + ". On 2 otherwise idle cores the 2-worker engines could at best reach "
               + ", ".join(f"{2 * seq_cpu / (res['cpu'] / stories):.2f}×"
                           for _, res, _ in rows[1:])
-              + " (computed from these CPU times, not measured)."]
+              + " over this whole run (computed from these CPU times, not measured)."]
+    lines += ["", f"Start-up taken out: each engine also ran on the first {head_n} stories; CPU "
+              f"per story = (CPU({stories}) − CPU({head_n})) / {stories - head_n}, start-up CPU "
+              "= the rest (imports, starting or joining Ray, every worker loading the model). "
+              "Per story: "
+              + "; ".join(f"{label.split(' (')[0]} {res['cpu_story'] / seq['cpu_story']:.2f}× "
+                          "the sequential run's"
+                          + ("" if res is pool else
+                             f", {res['cpu_story'] / pool['cpu_story']:.2f}× the pool's")
+                          for label, res, _ in rows[1:])
+              + "."]
+    if rows[2:]:
+        lines[-1] += (" Ray's own processes (GCS, raylet, dashboard and runtime-env agents, log "
+                      "monitor, Ray Data's helper actors; not the map actors, and counted only "
+                      "in their column) used "
+                      + ", ".join(f"{res['ray_cpu']:.1f} s" for _, res, _ in rows[2:])
+                      + " of CPU during the Ray runs.")
     lines += ["", "Why the wall-clock ratios of a loaded machine mislead: Linux schedules by "
               "*autogroup* (one share per session, `/proc/sys/kernel/sched_autogroup_enabled` "
               f"= {_autogroup()}). The pool's workers live in the command's session and split "

@@ -38,13 +38,102 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+def _cpu_ops() -> Any:
+    """thinc's NumPy backend with its matrix products done by NumPy's BLAS, not BLIS.
+
+    The CNN layers' ``gemm`` are most of the parse's CPU time; on this project's machines the
+    bundled OpenBLAS does them about 3x faster than the ``blis`` wheel (measured in
+    ``benchmarks/example_speed.py``, which times both). The results differ only in float
+    rounding. ``STORYWEAVE_GEMM=blis`` restores thinc's default.
+    """
+    from thinc.api import NumpyOps
+
+    return NumpyOps(use_blis=os.environ.get("STORYWEAVE_GEMM", "numpy") == "blis")
+
+
+class IndexedAttributeMatch:
+    """spaCy's ``AttributeRuler.match``, with its single-token equality patterns looked up.
+
+    The English attribute ruler holds ~180 patterns, nearly all of one token fixing a
+    ``TAG`` and/or ``LOWER`` value (the old tag map and its exceptions); spaCy's ``Matcher``
+    tries every pattern at every token, a tenth of the whole parse's time. A token matches such
+    a pattern exactly when its (lower form, tag) is in the pattern's set, so those matches come
+    from a dictionary; every other pattern (regular expressions, dependencies, two tokens) still
+    goes through a ``Matcher``. The match list, its order and therefore the annotations are
+    the ruler's own (``set_annotations`` is spaCy's; checked token by token in the tests).
+    """
+
+    def __init__(self, ruler: Any) -> None:
+        from spacy.matcher import Matcher
+
+        strings = ruler.vocab.strings
+        self.strings = strings
+        self.rest = Matcher(ruler.vocab, validate=False)
+        self.index: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for n in range(len(ruler.attrs)):
+            key = strings[str(n)]
+            patterns = ruler.matcher.get(key)[1]
+            simple = [_equality_sets(p, strings) for p in patterns]
+            if any(x is None for x in simple):
+                self.rest.add(key, patterns)
+                continue
+            for lowers, tags in simple:  # type: ignore[misc]
+                for low in lowers:
+                    for tag in tags:
+                        self.index.setdefault((low, tag), []).append((n, key))
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int, int]]:
+        from spacy.attrs import LOWER, TAG
+
+        found = {(int(self.strings[m_id]), m_id, s, e)
+                 for m_id, s, e in self.rest(doc, allow_missing=True, as_spans=False)}
+        get = self.index.get
+        for i, (low, tag) in enumerate(doc.to_array([LOWER, TAG]).tolist()):
+            for key in ((low, tag), (low, 0), (0, tag)):
+                for n, m_id in get(key, ()):
+                    found.add((n, m_id, i, i + 1))
+        return sorted(found)
+
+
+def _equality_sets(pattern: list[dict[str, Any]],
+                   strings: Any) -> tuple[list[int], list[int]] | None:
+    """(LOWER ids, TAG ids) a one-token pattern requires, 0 meaning "any"; None when the
+    pattern is anything else. Ids as the Matcher takes them from the string store (a few tags,
+    such as "POS", are spaCy symbols, not hashes)."""
+    if len(pattern) != 1 or not pattern[0] or set(pattern[0]) - {"LOWER", "TAG"}:
+        return None
+    sets = []
+    for attr in ("LOWER", "TAG"):
+        want = pattern[0].get(attr)
+        if want is None:
+            sets.append([0])
+        elif isinstance(want, str) and want:
+            sets.append([strings.add(want)])
+        elif isinstance(want, dict) and set(want) == {"IN"} and want["IN"] and all(
+                isinstance(x, str) and x for x in want["IN"]):
+            sets.append(sorted({strings.add(x) for x in want["IN"]}))
+        else:
+            return None
+    return sets[0], sets[1]
+
+
 @lru_cache(maxsize=4)
 def load_nlp(model: str | None = None) -> Language:
     """The spaCy pipeline (offline: the model is a pip-installed package)."""
     import spacy
+    from thinc.api import Model, set_current_ops
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     nlp = spacy.load(model or os.environ.get("STORYWEAVE_SPACY_MODEL", DEFAULT_MODEL))
+    ops = _cpu_ops()
+    for _, proc in nlp.pipeline:  # the layers keep the ops they were built with
+        if isinstance(getattr(proc, "model", None), Model):
+            for node in proc.model.walk():
+                node.ops = ops
+    set_current_ops(ops)
+    if "attribute_ruler" in nlp.pipe_names and os.environ.get("STORYWEAVE_RULER") != "matcher":
+        ruler = nlp.get_pipe("attribute_ruler")
+        ruler.match = IndexedAttributeMatch(ruler)
     if "paragraph_boundaries" not in nlp.pipe_names:
         nlp.add_pipe("paragraph_boundaries", before="parser" if "parser" in nlp.pipe_names
                      else None)

@@ -87,9 +87,12 @@ def parallel_map(
 
 
 def _sequential_map(make_worker: WorkerFactory, items: Iterable[Any]) -> Iterator[Any]:
+    """One worker is one core here too: BLAS threads are limited to one while the map runs
+    (and restored after), so ``--workers 1`` measures and behaves like one pool worker."""
     work = make_worker()
-    for item in items:
-        yield work(item)
+    with _blas_threads(1):
+        for item in items:
+            yield work(item)
 
 
 # -- process pool
@@ -123,7 +126,22 @@ def _one_blas_thread() -> None:
         from threadpoolctl import threadpool_limits
     except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
         return
+    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
+
     threadpool_limits(1)
+
+
+@contextlib.contextmanager
+def _blas_threads(n: int) -> Iterator[None]:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
+
+    with threadpool_limits(n):
+        yield
 
 
 def _run_chunk(chunk: list[Any]) -> list[Any]:
@@ -183,13 +201,14 @@ def _process_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: i
 
 # -- Ray
 
-_RAY_BLOCK = 4  # stories per Ray Data block
+_RAY_BLOCK = 16  # stories per Ray Data block
 
 
 class _RayMapper:
     """Ray Data actor: holds one worker (one ``Pipeline``) for the actor's life."""
 
     def __init__(self, make_worker: WorkerFactory) -> None:
+        _one_blas_thread()  # Ray sets OMP_NUM_THREADS=1 for an actor; the same, explicitly
         self.work = make_worker()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:

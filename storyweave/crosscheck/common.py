@@ -16,8 +16,8 @@ def sentence_at(article: AnalyzedArticle, offset: int) -> Sentence | None:
     sents = article.sentences
     if not sents:
         return None
-    starts = [s.start for s in sents]
-    i = bisect.bisect_right(starts, offset) - 1
+    # bisect by key: no list of starts built per call (hundreds of calls per story)
+    i = bisect.bisect_right(sents, offset, key=lambda s: s.start) - 1
     return sents[max(i, 0)]
 
 
