@@ -70,7 +70,14 @@ def score(found: list[dict], gold: list[dict]) -> dict:
                 return True
         return False
 
-    true = [g for g in gold if g["label"]]
+    def sub_pair(g: dict) -> bool:
+        """A true record whose claims lie inside another true record of its cluster (a
+        sub-pair judged when the detector first reported it) is the same disagreement."""
+        mine = {(c["article"], c["sentence"]) for c in g["claims"]}
+        return any(h is not g and h["label"] and h["cluster"] == g["cluster"] and mine < {
+            (c["article"], c["sentence"]) for c in h["claims"]} for h in gold)
+
+    true = [g for g in gold if g["label"] and not sub_pair(g)]
     hit = sum(1 for g in true if detected(g))
     return {"found": len(found), "judged": len(judged), "unjudged": len(unjudged),
             "true_found": sum(judged),

@@ -86,3 +86,31 @@ def test_same_head_word_in_different_slots_is_not_a_conflict(pipeline) -> None:
     assert all(0.0 <= c["confidence"] <= 1.0 for c in conflicts)
     assert [c["confidence"] for c in conflicts] == sorted(
         (c["confidence"] for c in conflicts), reverse=True)
+
+
+def _values(pipeline, *bodies: str) -> list[set[str]]:  # noqa: ANN001
+    arts = [Article(id=f"x{i}", source=f"Outlet {i}", title="t", published="2023-03-10",
+                    body=body) for i, body in enumerate(bodies)]
+    return [{k["value"] for k in c["claims"]} for c in pipeline.run(arts, words=40).conflicts]
+
+
+def test_same_slot_different_counts_is_a_conflict(pipeline) -> None:
+    """Issue 13: the same quantity slot (head noun, verb) with two values, whoever says it."""
+    values = _values(pipeline, "Officials said 12 people died in the flood at Varnhold.",
+                     "Police said 15 people died in the flood at Varnhold.")
+    assert {"12", "15"} in values
+
+
+def test_different_verbs_or_scopes_are_not_conflicts(pipeline) -> None:
+    """Injured is not died; a count since October is not a count in all; a part of a group
+    ("two of the three victims") is not the group; a Tony in 2004 is not an Emmy in 2005."""
+    assert _values(pipeline, "In Varnhold 12 people were injured in the flood on Monday.",
+                   "In Varnhold 15 people died in the flood on Monday.") == []
+    assert _values(pipeline, "Police said Brandt had been arrested four times on theft charges.",
+                   "Police said Brandt had been arrested three times since October on theft "
+                   "charges.") == []
+    assert _values(pipeline, "One victim died in the Monday morning attack in Varnhold.",
+                   "Two of the three victims died in the Monday morning attack in Varnhold."
+                   ) == []
+    assert _values(pipeline, "The singer Mara Velle won a Grammy in 2004 for her first album.",
+                   "The singer Mara Velle won an Oscar in 2005 for her first album.") == []

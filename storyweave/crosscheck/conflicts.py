@@ -34,7 +34,7 @@ from storyweave.crosscheck.entities import EntityIndex, build_entities
 from storyweave.crosscheck.timeline import references
 from storyweave.model import AnalyzedArticle, Story
 
-PAIR_SIMILARITY = 0.35
+PAIR_SIMILARITY = 0.15
 APPROX = 0.15
 NUMBER_LABELS = {"CARDINAL": "number", "MONEY": "money", "PERCENT": "percent",
                  "QUANTITY": "quantity"}
@@ -132,6 +132,30 @@ def _modifiers(head: Any) -> frozenset[str]:
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 VAGUE_SUBJECTS = {"it", "they", "he", "she", "we", "i", "you", "this", "that", "who", "which",
                   "there", "what"}
+# words that make a counted noun a part or an addition, not the whole: "five others",
+# "two more times", "its next 23 games", "new cases"
+SUBSET_WORDS = {"other", "more", "another", "additional", "new", "next", "remaining",
+                "further", "extra", "last", "previous", "rest"}
+# prepositions that narrow a count or a date to a period or a setting: "three times since
+# October" is not "four times" in all
+SCOPE_PREPS = {"since", "during", "within", "until", "through", "throughout", "over", "per"}
+# adverbs that place a value in a series or at another time: "first hosted the Oscars in
+# 2007" is not disputed by "to host the Oscars in 2014"
+SERIES_ADVERBS = {"first", "again", "previously", "once", "earlier", "originally", "initially",
+                  "later", "last", "ever", "already"}
+
+
+def _verb_of(head: Any) -> Any | None:
+    """The verb of the clause a value sits in (four steps up the parse at most)."""
+    tok, steps = head, 0
+    while tok.pos_ not in {"VERB", "AUX"} and tok.head is not tok and steps < 4:
+        tok, steps = tok.head, steps + 1
+    return tok if tok.pos_ in {"VERB", "AUX"} else None
+
+
+def _name(tok: Any, article: AnalyzedArticle, index: EntityIndex) -> str:
+    ent = index.at(article.id, tok.idx, tok.idx + len(tok.text))
+    return ent.name if ent is not None else tok.lemma_.lower()
 
 
 def _slot(head: Any, article: AnalyzedArticle, index: EntityIndex) -> tuple[str | None,
@@ -139,10 +163,8 @@ def _slot(head: Any, article: AnalyzedArticle, index: EntityIndex) -> tuple[str 
     """(verb, subject) of the clause a value sits in: "Smith scored 20 points" gives
     ("score", "Smith"). Two values fill the same quantity slot only when these agree too:
     "Smith scored 20 points" and "Jones scored 25 points" share a head word, not a slot."""
-    tok, steps = head, 0
-    while tok.pos_ not in {"VERB", "AUX"} and tok.head is not tok and steps < 4:
-        tok, steps = tok.head, steps + 1
-    if tok.pos_ not in {"VERB", "AUX"}:
+    tok = _verb_of(head)
+    if tok is None:
         return None, None
     verb = tok.lemma_.lower()
     inside = {t.i for t in head.subtree}
@@ -150,9 +172,46 @@ def _slot(head: Any, article: AnalyzedArticle, index: EntityIndex) -> tuple[str 
         if child.dep_ in SUBJECT_DEPS and child.i not in inside:
             if child.lower_ in VAGUE_SUBJECTS or child.pos_ == "PRON":
                 return verb, None
-            ent = index.at(article.id, child.idx, child.idx + len(child.text))
-            return verb, (ent.name if ent is not None else child.lemma_.lower())
+            return verb, _name(child, article, index)
     return verb, None
+
+
+def _context(span: Any, head: Any, article: AnalyzedArticle,
+             index: EntityIndex) -> dict[str, Any]:
+    """The rest of a value's quantity slot from the parse, beyond head, verb and subject:
+    the verb's object ("won an Emmy in 2005" is not "won a Tony in 2004"), what the head
+    noun is of ("one count of attempted murder"), the scope ("since October"), subset words
+    ("five others") and whether the value is a part ("two of the three victims")."""
+    own = {t.i for t in span}
+    verb = _verb_of(head)
+    inside = ({t.i for t in head.subtree} if head is not verb else set()) | own
+    obj = None
+    if verb is not None:
+        for child in verb.children:
+            if child.dep_ in {"dobj", "attr"} and child.i not in inside:
+                obj = _name(child, article, index)
+                break
+    of = frozenset(
+        " ".join(sorted({g.lemma_.lower() for g in p.children if g.dep_ == "pobj"} | {
+            m.lemma_.lower() for g in p.children if g.dep_ == "pobj" for m in g.children
+            if m.dep_ in {"amod", "compound"}}))
+        for p in head.children if p.dep_ == "prep" and p.lower_ == "of" and p.i not in own)
+    scope = set()
+    for tok in (head, verb):
+        if tok is None:
+            continue
+        for p in tok.children:
+            if p.dep_ == "prep" and p.lower_ in SCOPE_PREPS and p.i not in own:
+                scope.add(p.lower_)
+            elif p.dep_ == "advmod" and p.lower_ in SERIES_ADVERBS and p.i not in own:
+                scope.add(p.lower_)
+    subset = {c.lemma_.lower() for c in head.children if c.lemma_.lower() in SUBSET_WORDS}
+    subset |= {t.lemma_.lower() for t in span if t.lemma_.lower() in SUBSET_WORDS}
+    root = span.root
+    partitive = any(c.dep_ == "prep" and c.lower_ == "of" for c in root.children) or (
+        head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.like_num)
+    return {"obj": obj, "of": of, "scope": frozenset(scope), "subset": frozenset(subset),
+            "partitive": partitive}
 
 
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
@@ -249,10 +308,12 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     None, None)
                 base = {"article": art.id, "sentence": sent.index, "text": m.text, "head": head,
                         "sent": sent, "art": art, "verb": verb, "subject": subject,
-                        "mods": _modifiers(head_tok) if head_tok is not None else frozenset()}
+                        "mods": _modifiers(head_tok) if head_tok is not None else frozenset(),
+                        "crowded": n_numbers >= 3,
+                        **(_context(span, head_tok, art, index) if head_tok is not None
+                           else {"obj": None, "of": frozenset(), "scope": frozenset(),
+                                 "subset": frozenset(), "partitive": False})}
                 if m.label in NUMBER_LABELS:
-                    if n_numbers >= 3 and not loose:  # an inventory: heads are unreliable
-                        continue
                     interval = number_interval(m.text)
                     if interval is not None and head:
                         values.append({**base, "kind": NUMBER_LABELS[m.label],
@@ -338,54 +399,51 @@ def find_conflicts(story: Story, alignment: Alignment | None,
     values, events = sentence_values(story, refs, index, loose)
     threshold = 0.1 if loose else PAIR_SIMILARITY
     pos = {(s.article, s.index): i for i, s in enumerate(alignment.sentences)}
-    pairs: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
+    pairs: list[tuple[str, str, dict[str, Any], dict[str, Any], float]] = []
 
-    def similarity(x: dict[str, Any], y: dict[str, Any]) -> float | None:
-        """The pair's sentence similarity, or None when they are not one fact."""
+    def similarity(x: dict[str, Any], y: dict[str, Any]) -> tuple[float, bool] | None:
+        """(sentence similarity, same fact) of a pair, or None when they are not near."""
         i, j = pos.get((x["article"], x["sentence"])), pos.get((y["article"], y["sentence"]))
         if i is None or j is None:
             return None
         sim = float(alignment.similarity[i, j])
-        if alignment.fact_of[i] == alignment.fact_of[j] or sim >= threshold:
-            return sim
+        fact = alignment.fact_of[i] == alignment.fact_of[j]
+        if fact or sim >= threshold:
+            return sim, fact
         return None
 
-    def same_fact(x: dict[str, Any], y: dict[str, Any]) -> bool:
-        return similarity(x, y) is not None
-
-    def same_slot(x: dict[str, Any], y: dict[str, Any]) -> bool:
-        if loose:
-            return True
-        if x["verb"] and y["verb"] and x["verb"] != y["verb"]:
-            return False
-        return not (x["subject"] and y["subject"] and x["subject"] != y["subject"])
+    def carries(v: dict[str, Any], other: dict[str, Any]) -> bool:
+        """The other sentence also gives ``v``'s value ("12 Somali and 11 Yemeni pirates",
+        "her second marriage failed, as did a third"): the two are two things, not one."""
+        return any(w["article"] == other["article"] and w["sentence"] == other["sentence"]
+                   and w["kind"] == v["kind"] and not _differ(v["kind"], v["value"], w["value"])
+                   for w in values)
 
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
             continue
         if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
             continue  # the same words: any difference comes from resolving them
-        if not loose and not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
-            continue  # "AK-47 rifles" and "other rifles" are different things
-        if not _differ(x["kind"], x["value"], y["value"]) or not same_fact(x, y):
+        if not _differ(x["kind"], x["value"], y["value"]):
+            continue
+        near = similarity(x, y)
+        if near is None:
             continue
         if x["kind"] == "date" and not (YEAR.search(x["text"]) and YEAR.search(y["text"])) and (
                 x["value"][4:] == y["value"][4:]):
             continue  # "Jan. 31" and "Jan. 31, 2018": one year was only inferred
-        if not same_slot(x, y):
-            continue  # the same head word in different clauses: two things, not one
-        ux, uy = _unit(x["kind"], x["text"]), _unit(y["kind"], y["text"])
-        if not loose and ux and uy and ux != uy:
-            continue  # one amount in two units: a conversion, not a disagreement
-        # the other sentence must not also carry this value: then it is two things, not one
-        if not loose and any(v["article"] == y["article"] and v["sentence"] == y["sentence"]
-               and v["kind"] == x["kind"] and not _differ(x["kind"], x["value"], v["value"])
-               for v in values) or any(
-               v["article"] == x["article"] and v["sentence"] == x["sentence"]
-               and v["kind"] == y["kind"] and not _differ(y["kind"], y["value"], v["value"])
-               for v in values):
+        if not loose:
+            if _mismatch(x, y):
+                continue  # the same head word in different slots: two things, not one
+            ux, uy = _unit(x["kind"], x["text"]), _unit(y["kind"], y["text"])
+            if ux and uy and ux != uy:
+                continue  # one amount in two units: a conversion, not a disagreement
+            if carries(x, y) or carries(y, x):
+                continue
+        score = _confidence(x, y, *near)
+        if not loose and score < REPORT_CONFIDENCE:
             continue
-        pairs.append((f"{x['kind']} of '{x['head']}'", x["kind"], x, y))
+        pairs.append((f"{x['kind']} of '{x['head']}'", x["kind"], x, y, score))
 
     for x, y in combinations(events, 2):
         if x["article"] == y["article"] or x["event"] != y["event"]:
@@ -398,18 +456,18 @@ def find_conflicts(story: Story, alignment: Alignment | None,
             if x["ordinal"] != y["ordinal"] or not _differ("date", x["date"], y["date"]):
                 continue
             nth = next(k for k, v in ORDINALS.items() if v == x["ordinal"])
-            pairs.append((f"event:{nth} {x['event']}", "date", x, y))
+            pairs.append((f"event:{nth} {x['event']}", "date", x, y, _event_confidence(x, y)))
         elif {x["relation"], y["relation"]} == {"at", "since"}:
             at, since = (x, y) if x["relation"] == "at" else (y, x)
             if at["ordinal"] != 1:
                 continue
             # the first event dated before the other outlet's "since" bound
             if at["date"] < since["date"] and not _contains(at["date"], since["date"]):
-                pairs.append((f"event:first {x['event']}", "date", at, since))
+                pairs.append((f"event:first {x['event']}", "date", at, since,
+                              _event_confidence(at, since)))
 
     conflicts: list[dict[str, Any]] = []
-    for about, kind, x, y in pairs:
-        score = _confidence(x, y, similarity(x, y))
+    for about, kind, x, y, score in pairs:
         cx = _claim(x["art"], x["sent"], _norm(x), x["text"] if x.get("relation") != "since"
                     else f"since {x['text']}")
         cy = _claim(y["art"], y["sent"], _norm(y), y["text"] if y.get("relation") != "since"
@@ -438,19 +496,52 @@ def find_conflicts(story: Story, alignment: Alignment | None,
     return conflicts
 
 
-def _confidence(x: dict[str, Any], y: dict[str, Any], sim: float | None) -> float:
-    """How surely two claims are about one thing, 0..1, for ranking: the sentences' similarity
-    and every part of the quantity slot both name and agree on (verb, subject, modifiers)."""
-    score = 0.4 * min(1.0, (sim or 0.0) / 0.8)
-    if x.get("verb") and x.get("verb") == y.get("verb"):
-        score += 0.25
-    if x.get("subject") and x.get("subject") == y.get("subject"):
+def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
+    """Two values sharing a head word do not fill one quantity slot when any part of the slot
+    both name differs: verb, subject, object, what the head is "of", the modifiers ("AK-47
+    rifles" vs "other rifles"); or when one is narrowed and the other not (a scope such as
+    "since October", a subset word such as "more"), or one is only a part ("two of three")."""
+    for part in ("verb", "subject", "obj"):
+        if x[part] and y[part] and x[part] != y[part]:
+            return True
+    if x["of"] and y["of"] and x["of"] != y["of"]:
+        return True
+    if not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
+        return True
+    if x["scope"] != y["scope"] or x["subset"] != y["subset"]:
+        return True
+    if x["partitive"] or y["partitive"]:
+        return True
+    # a sentence of three numbers or more (an inventory, a box score): its heads are only
+    # trusted when both values hang on the same named verb
+    return (x["crowded"] or y["crowded"]) and not (x["verb"] and x["verb"] == y["verb"])
+
+
+REPORT_CONFIDENCE = 0.5
+
+
+def _confidence(x: dict[str, Any], y: dict[str, Any], sim: float, fact: bool) -> float:
+    """How surely two values are about one thing, 0..1, for ranking and the report cut: the
+    sentences' similarity, whether the alignment put them in one fact, and every part of the
+    quantity slot both name and agree on (verb, subject, object, modifiers)."""
+    score = 0.4 * min(1.0, sim / 0.6) + 0.1 * fact
+    if x["verb"] and x["verb"] == y["verb"]:
         score += 0.2
-    if x.get("mods") == y.get("mods"):
-        score += 0.15
-    if "event" in x:  # dated events: the same event class and ordinal, by construction
-        score = max(score, 0.6 + 0.4 * bool(x.get("actor") and x.get("actor") == y.get("actor")))
-    return round(min(score, 1.0), 2)
+    if x["subject"] and x["subject"] == y["subject"]:
+        score += 0.1
+    if (x["obj"] and x["obj"] == y["obj"]) or (x["of"] and x["of"] == y["of"]):
+        score += 0.1
+    if x["mods"] == y["mods"]:
+        score += 0.1
+    if x["crowded"] or y["crowded"]:
+        score -= 0.1
+    return round(max(0.0, min(score, 1.0)), 2)
+
+
+def _event_confidence(x: dict[str, Any], y: dict[str, Any]) -> float:
+    """Dated events: the same event class and ordinal by construction; the same actor named
+    by both makes it surer."""
+    return 0.6 + 0.4 * bool(x.get("actor") and x.get("actor") == y.get("actor"))
 
 
 def _norm(v: dict[str, Any]) -> str:
