@@ -142,6 +142,7 @@ SUBSET_WORDS = {"other", "more", "another", "additional", "new", "next", "remain
 SCOPE_PREPS = {"since", "during", "within", "until", "through", "throughout", "over", "per"}
 # adverbs that place a value in a series or at another time: "first hosted the Oscars in
 # 2007" is not disputed by "to host the Oscars in 2014"
+DISTRIBUTIVE = {"each", "every", "per"}
 SERIES_ADVERBS = {"first", "again", "previously", "once", "earlier", "originally", "initially",
                   "later", "last", "ever", "already"}
 
@@ -172,8 +173,15 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
     inside = ({t.i for t in head.subtree} if head is not tok else set()) | own
 
     def named(t: Any) -> tuple[str, bool]:
+        """An entity's canonical name; else a proper noun with its compound names ("austin
+        eugene opheim" in lower-cased text, which the recogniser misses); else the lemma."""
         ent = index.at(article.id, t.idx, t.idx + len(t.text))
-        return (ent.name, True) if ent is not None else (t.lemma_.lower(), False)
+        if ent is not None:
+            return ent.name, True
+        if t.pos_ != "PROPN":
+            return t.lemma_.lower(), False
+        words = [c for c in t.children if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        return " ".join([c.lower_ for c in words] + [t.lower_]), True
 
     clause = tok
     for _ in range(3):
@@ -219,6 +227,7 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
             if m.dep_ in {"amod", "compound"}}))
         for p in head.children if p.dep_ == "prep" and p.lower_ == "of" and p.i not in own)
     scope = set()
+    negated = head.dep_ == "pobj" and head.head.lower_ == "without"
     for tok in (head, verb):
         if tok is None:
             continue
@@ -227,6 +236,17 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
                 p.dep_ == "advmod" and p.lower_ in SERIES_ADVERBS)
             if narrows and p.i not in own:
                 scope.add(p.lower_)
+            elif p.dep_ == "prep" and any(  # "four toes on each foot": per foot, not in all
+                    d.lower_ in DISTRIBUTIVE for g in p.children for d in g.children):
+                scope.add("each")
+            negated |= p.dep_ == "neg"
+    # the clause that embeds the value's verb ("confessed to killing 19", "told him to kill
+    # 100", "plans to cut 500 jobs"): what was done, ordered or planned are different slots
+    matrix = None
+    if verb is not None and verb.dep_ in {"xcomp", "pcomp"}:
+        up = verb.head.head if verb.dep_ == "pcomp" else verb.head
+        if up.pos_ in {"VERB", "AUX"}:
+            matrix = up.lemma_.lower()
     subset = {c.lemma_.lower() for c in head.children if c.lemma_.lower() in SUBSET_WORDS}
     subset |= {t.lemma_.lower() for t in span if t.lemma_.lower() in SUBSET_WORDS}
     root = span.root
@@ -234,7 +254,7 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
         c.dep_ == "prep" and c.lower_ == "of" for c in root.children) or (
         head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.like_num)
     return {"obj": obj, "of": of, "scope": frozenset(scope), "subset": frozenset(subset),
-            "partitive": partitive}
+            "partitive": partitive, "negated": negated, "matrix": matrix}
 
 
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
@@ -336,7 +356,8 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                         "crowded": n_numbers >= 3,
                         **(_context(span, head_tok, art, index) if head_tok is not None
                            else {"obj": None, "of": frozenset(), "scope": frozenset(),
-                                 "subset": frozenset(), "partitive": False})}
+                                 "subset": frozenset(), "partitive": False, "negated": False,
+                                 "matrix": None})}
                 if m.label in NUMBER_LABELS:
                     if _label_number(art.doc.text, m.start, m.end):
                         continue
@@ -456,9 +477,15 @@ def find_conflicts(story: Story, alignment: Alignment | None,
     def carries(v: dict[str, Any], other: dict[str, Any]) -> bool:
         """The other sentence also gives ``v``'s value ("12 Somali and 11 Yemeni pirates",
         "her second marriage failed, as did a third"): the two are two things, not one."""
-        return any(w["article"] == other["article"] and w["sentence"] == other["sentence"]
-                   and w["kind"] == v["kind"] and not _differ(v["kind"], v["value"], w["value"])
-                   for w in values)
+        same = [w for w in values if w["article"] == other["article"]
+                and w["sentence"] == other["sentence"] and w["kind"] == v["kind"]]
+        if any(not _differ(v["kind"], v["value"], w["value"]) for w in same):
+            return True
+        # parts and their total: "five counts of assault and 11 counts of lewd acts" against
+        # "16 counts"
+        parts = [w["value"][0] for w in same if v["kind"] in {"number", "money", "quantity"}
+                 and w["head"] == v["head"] and w["value"][0] == w["value"][1]]
+        return len(parts) >= 2 and v["value"][0] == v["value"][1] == sum(parts)
 
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
@@ -542,9 +569,11 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
     both name differs: verb, subject, object, what the head is "of", the modifiers ("AK-47
     rifles" vs "other rifles"); or when one is narrowed and the other not (a scope such as
     "since October", a subset word such as "more"), or one is only a part ("two of three")."""
-    for part in ("verb", "obj"):
+    for part in ("verb", "obj", "matrix"):
         if x[part] and y[part] and x[part] != y[part]:
             return True
+    if x["negated"] or y["negated"]:
+        return True  # "even without all 10 toes" claims no count
     # subjects: a named one differs from any other ("Smith" vs "Jones", "Cheeks" vs "his
     # jersey"); two common nouns may name one thing ("the quake", "the earthquake")
     if x["subject"] and y["subject"] and (x["named"] or y["named"]) and not _same_name(
