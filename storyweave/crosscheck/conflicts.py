@@ -2,13 +2,18 @@
 
 Two kinds of evidence, both from the alignment and the spaCy parse:
 
-**Values of one fact.** Sentences of different articles that report the same fact (same fact in
-the alignment, or cosine >= ``PAIR_SIMILARITY``) and give a number, ordinal or date *to the
-same word* (the number's head noun, "12 people" vs "15 people"; the date's governing word,
-"struck on Monday" vs "struck on Tuesday") with different values. Approximate numbers
-("more than 50", "about 50") tolerate ``APPROX`` relative difference; a date disagrees only when
-neither contains the other, so precision is not conflict ("June" vs "June 19"), nor is a week
-(too vague to dispute).
+**Values of one slot.** Sentences of different articles that the alignment puts in one fact
+or that are at least ``PAIR_SIMILARITY`` alike, giving a number, ordinal or date to the same
+word (a number's head noun, "12 people" vs "15 people"; a date's governing word, "struck on
+Monday" vs "struck on Tuesday") with values no single truth allows. A shared head word is not a
+shared quantity slot: the rest of the slot comes from the parse (verb, subject, the verb's
+object, what the head is "of", the clause that embeds the verb) and must not differ where both
+name it; scopes ("since October", "on each foot", "first hosted"), subset words ("five
+others"), parts ("two of the three victims"), negations, totals of parts, labels ("No. 1",
+"10-0"), values more than ten times apart, unit or currency conversions and posting stamps
+are left out. Approximate numbers ("more than 50", "about 50") tolerate ``APPROX`` relative
+difference, sums ``ROUNDING``; a date disagrees only when neither contains the other, so
+precision is not conflict ("June" vs "June 19"), nor is a week (too vague to dispute).
 
 **Dated events.** A date attached to an event word (trip, visit, meeting, attack, ...; the
 object or complement of a light verb such as "made his first visit") with an ordinal gives a
@@ -18,8 +23,10 @@ series (same event word class, same ordinal, same actor when both name one) conf
 dates cannot both hold: two different dates of the first trip, or a first trip dated before
 another outlet's "since".
 
-Each conflict: ``about`` (what is disputed), ``kind`` and ``claims`` (article, sentence, text,
-value); claims about the same thing are gathered into one conflict.
+Every pair gets a ``confidence`` (sentence similarity, same fact, and each slot part both name
+and share); pairs under ``REPORT_CONFIDENCE`` are not reported. Each conflict: ``about`` (what
+is disputed), ``kind``, ``confidence`` and ``claims`` (article, sentence, text, value); claims
+about the same thing are gathered into one conflict, sorted by confidence.
 """
 
 from __future__ import annotations
@@ -142,6 +149,14 @@ SUBSET_WORDS = {"other", "more", "another", "additional", "new", "next", "remain
 SCOPE_PREPS = {"since", "during", "within", "until", "through", "throughout", "over", "per"}
 # adverbs that place a value in a series or at another time: "first hosted the Oscars in
 # 2007" is not disputed by "to host the Oscars in 2014"
+MODAL = {"forecast", "expect", "predict", "estimate", "project", "anticipate", "hope", "fear",
+         "want", "plan", "propose", "seek", "aim", "need", "demand", "require",
+         "intend", "threaten", "promise", "would", "could"}
+# verbs too general to show that two values fill one slot ("is $3.18", "had 352 yards")
+GENERIC_VERBS = {"be", "have", "get", "make", "take", "do", "go", "come", "become", "include",
+                 "finish", "say"}
+# a date on a picture is the picture's, not the story's ("satellite image taken on ...")
+CAPTION_NOUNS = {"image", "photo", "photograph", "picture", "video", "footage", "file"}
 DISTRIBUTIVE = {"each", "every", "per"}
 SERIES_ADVERBS = {"first", "again", "previously", "once", "earlier", "originally", "initially",
                   "later", "last", "ever", "already"}
@@ -243,9 +258,11 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
     # the clause that embeds the value's verb ("confessed to killing 19", "told him to kill
     # 100", "plans to cut 500 jobs"): what was done, ordered or planned are different slots
     matrix = None
-    if verb is not None and verb.dep_ in {"xcomp", "pcomp"}:
+    if verb is not None and verb.dep_ in {"xcomp", "pcomp", "ccomp"}:
         up = verb.head.head if verb.dep_ == "pcomp" else verb.head
-        if up.pos_ in {"VERB", "AUX"}:
+        # a reported clause ("police said 12 died") is the report itself; a forecast or a
+        # plan ("economists forecast that employers added 150,000") is not
+        if up.pos_ in {"VERB", "AUX"} and (verb.dep_ != "ccomp" or up.lemma_.lower() in MODAL):
             matrix = up.lemma_.lower()
     subset = {c.lemma_.lower() for c in head.children if c.lemma_.lower() in SUBSET_WORDS}
     subset |= {t.lemma_.lower() for t in span if t.lemma_.lower() in SUBSET_WORDS}
@@ -374,7 +391,7 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     # date: a disagreement there is more often about when it was written
                     if not EXPLICIT_DATE.search(m.text) or CLOCK.search(m.text):
                         continue
-                    if head in PUBLICATION:
+                    if head in PUBLICATION or subject in CAPTION_NOUNS:
                         continue
                     got = resolve(m.text, ref)
                     if got is None or got[1] == "week":
@@ -572,6 +589,8 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
     for part in ("verb", "obj", "matrix"):
         if x[part] and y[part] and x[part] != y[part]:
             return True
+    if x["matrix"] != y["matrix"] and (x["matrix"] or y["matrix"]) in MODAL:
+        return True  # a forecast or a plan against a report
     if x["negated"] or y["negated"]:
         return True  # "even without all 10 toes" claims no count
     # subjects: a named one differs from any other ("Smith" vs "Jones", "Cheeks" vs "his
@@ -616,7 +635,7 @@ def _confidence(x: dict[str, Any], y: dict[str, Any], sim: float, fact: bool) ->
     sentences' similarity, whether the alignment put them in one fact, and every part of the
     quantity slot both name and agree on (verb, subject, object, modifiers)."""
     score = 0.4 * min(1.0, sim / 0.6) + 0.1 * fact
-    if x["verb"] and x["verb"] == y["verb"]:
+    if x["verb"] and x["verb"] == y["verb"] and x["verb"] not in GENERIC_VERBS:
         score += 0.2
     if x["subject"] and y["subject"] and _same_name(x["subject"], y["subject"]):
         score += 0.1
