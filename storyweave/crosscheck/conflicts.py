@@ -354,11 +354,17 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
         if art.doc is None:
             continue
         ref = refs.get(art.id, Reference(None, "none")).date
+        text = art.doc.text  # built from the tokens on each access: once per article
         for sent in art.sentences:
             if not loose and _header(sent):
                 continue
             n_numbers = sum(1 for m in sent.entities if m.label in NUMBER_LABELS)
             for m in sent.entities:
+                if m.label not in NUMBER_LABELS and m.label not in {"ORDINAL", "DATE"}:
+                    continue
+                if m.label == "DATE" and (not EXPLICIT_DATE.search(m.text)
+                                          or CLOCK.search(m.text)):
+                    continue  # relative dates and clock times: see below
                 span = _span(art, m.start, m.end)
                 if span is None or len(span) == 0:
                     continue
@@ -376,7 +382,7 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                                  "subset": frozenset(), "partitive": False, "negated": False,
                                  "matrix": None})}
                 if m.label in NUMBER_LABELS:
-                    if _label_number(art.doc.text, m.start, m.end):
+                    if _label_number(text, m.start, m.end):
                         continue
                     interval = number_interval(m.text)
                     if interval is not None and head:
