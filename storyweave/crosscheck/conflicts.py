@@ -109,6 +109,12 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 PUBLICATION = {"post", "update", "publish", "edit", "file", "write", "print", "release"}
 
 
+QUALIFIER_BEFORE = re.compile(
+    r"\b(about|around|nearly|almost|roughly|some|over|more than|less than|at least|up to|"
+    r"approximately|an estimated|fewer than|under|as many as|upwards of|no fewer than|"
+    r"at most|no more than|in excess of)\s*$", re.I)
+
+
 def number_interval(text: str) -> tuple[float, float] | None:
     """The values a number expression allows: exact, approximate (+-APPROX) or a bound.
 
@@ -384,7 +390,9 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                 if m.label in NUMBER_LABELS:
                     if _label_number(text, m.start, m.end):
                         continue
-                    interval = number_interval(m.text)
+                    # the recogniser often leaves "nearly", "more than" outside the number
+                    lead = QUALIFIER_BEFORE.search(text[max(0, m.start - 24):m.start])
+                    interval = number_interval(f"{lead.group(1)} {m.text}" if lead else m.text)
                     if interval is not None and head:
                         values.append({**base, "kind": NUMBER_LABELS[m.label],
                                        "value": interval})
@@ -424,6 +432,15 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     events.append({**base, "event": EVENT_OF[event.lemma_.lower()],
                                    "ordinal": ordinal, "relation": relation, "date": got[0],
                                    "actor": _actor(event, anchor, art, index)})
+    # several values for one head in one sentence are a list, each with its own owner or
+    # time ("Romney has 31 %, Gingrich 34 %", "2.3 million in 2012, down from 2.5 million"):
+    # which of them another outlet's value disputes cannot be told
+    seen: dict[tuple[str, int, str, str | None], set[str]] = {}
+    for v in values:
+        seen.setdefault((v["article"], v["sentence"], v["kind"], v["head"]), set()).add(
+            str(v["value"]))
+    for v in values:
+        v["listed"] = len(seen[(v["article"], v["sentence"], v["kind"], v["head"])]) > 1
     return values, events
 
 
@@ -597,6 +614,8 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
             return True
     if x["matrix"] != y["matrix"] and (x["matrix"] or y["matrix"]) in MODAL:
         return True  # a forecast or a plan against a report
+    if x["listed"] or y["listed"]:
+        return True
     if x["negated"] or y["negated"]:
         return True  # "even without all 10 toes" claims no count
     # subjects: a named one differs from any other ("Smith" vs "Jones", "Cheeks" vs "his
