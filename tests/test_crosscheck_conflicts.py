@@ -86,3 +86,59 @@ def test_same_head_word_in_different_slots_is_not_a_conflict(pipeline) -> None:
     assert all(0.0 <= c["confidence"] <= 1.0 for c in conflicts)
     assert [c["confidence"] for c in conflicts] == sorted(
         (c["confidence"] for c in conflicts), reverse=True)
+
+
+def _values(pipeline, *bodies: str) -> list[set[str]]:  # noqa: ANN001
+    arts = [Article(id=f"x{i}", source=f"Outlet {i}", title="t", published="2023-03-10",
+                    body=body) for i, body in enumerate(bodies)]
+    return [{k["value"] for k in c["claims"]} for c in pipeline.run(arts, words=40).conflicts]
+
+
+def test_same_slot_different_counts_is_a_conflict(pipeline) -> None:
+    """Issue 13: the same quantity slot (head noun, verb) with two values, whoever says it."""
+    values = _values(pipeline, "Officials said 12 people died in the flood at Varnhold.",
+                     "Police said 15 people died in the flood at Varnhold.")
+    assert {"12", "15"} in values
+
+
+def test_different_verbs_or_scopes_are_not_conflicts(pipeline) -> None:
+    """Injured is not died; a count since October is not a count in all; a part of a group
+    ("two of the three victims") is not the group; a Tony in 2004 is not an Emmy in 2005."""
+    assert _values(pipeline, "In Varnhold 12 people were injured in the flood on Monday.",
+                   "In Varnhold 15 people died in the flood on Monday.") == []
+    assert _values(pipeline, "Police said Brandt had been arrested four times on theft charges.",
+                   "Police said Brandt had been arrested three times since October on theft "
+                   "charges.") == []
+    assert _values(pipeline, "One victim died in the Monday morning attack in Varnhold.",
+                   "Two of the three victims died in the Monday morning attack in Varnhold."
+                   ) == []
+    assert _values(pipeline, "The singer Mara Velle won a Grammy in 2004 for her first album.",
+                   "The singer Mara Velle won an Oscar in 2005 for her first album.") == []
+
+
+def test_forecasts_lists_and_per_item_counts_are_not_conflicts(pipeline) -> None:
+    """A forecast is not a report; a sentence listing one value per owner is a list; a count
+    per item is not a count in all; parts given in one sentence are not their total."""
+    assert _values(pipeline, "The ministry said employers in Velloria added 200,000 jobs in May.",
+                   "Economists forecast that employers in Velloria added 150,000 jobs in May."
+                   ) == []
+    assert _values(pipeline, "In the Velloria poll Brandt has 30 % of voters firmly behind him.",
+                   "In the Velloria poll Brandt has 31 % of voters firmly behind him, and Holm "
+                   "has 34 % of voters firmly behind her.") == []
+    assert _values(pipeline, "The rescued cat Miso has only four toes on each paw, vets said.",
+                   "The rescued cat Miso has only eight toes, vets said.") == []
+    assert _values(pipeline, "Brandt was charged with five counts of fraud and 11 counts of "
+                   "theft in Varnhold.", "Brandt was charged with 16 counts in Varnhold.") == []
+
+
+def test_confidence_ranks_the_closer_slot_first(pipeline) -> None:
+    """Same verb and subject in near-identical sentences outrank a looser pair."""
+    arts = [Article(id=f"r{i}", source=f"Outlet {i}", title="t", published="2023-03-10",
+                    body=b) for i, b in enumerate([
+                        "The 6.1-magnitude quake struck Varnhold island on Sunday, state media "
+                        "said.",
+                        "The 5.8-magnitude quake struck Varnhold island on Sunday, state media "
+                        "said."])]
+    conflicts = pipeline.run(arts, words=40).conflicts
+    assert conflicts and conflicts[0]["confidence"] >= 0.8
+    assert {k["value"] for k in conflicts[0]["claims"]} == {"6.1", "5.8"}

@@ -1,0 +1,86 @@
+"""Floors under the conflict figures of docs/benchmarks.md, scored against the hand judgements
+(tests/data/annotations/, method in its README): a change that reports more false alarms or
+loses judged true conflicts fails here before the benchmark is rerun.
+
+A conflict the detector reports that was never judged counts as false here (the benchmark
+lists it for judging instead), so these floors can only be met by judged conflicts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ANN = ROOT / "tests" / "data" / "annotations"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(x) for x in (ANN / name).read_text().splitlines() if x]
+
+
+@pytest.fixture(scope="module")
+def bench():  # noqa: ANN201
+    sys.path.insert(0, str(ROOT))
+    import benchmarks.conflicts_multinews as mn
+    import benchmarks.cross_source as cs
+
+    return cs, mn
+
+
+@pytest.mark.slow
+def test_multinews_judged_clusters_precision_and_recall(pipeline, bench) -> None:
+    """Every tuning-split cluster with a judgement: precision 1.00 and recall 0.60 measured
+    (issue 13); floors 0.80 and 0.60."""
+    if not (SHARED / "multi-news" / "dev.jsonl").exists():
+        pytest.skip("shared Multi-News dev sample not present")
+    from storyweave.evaluate.data import load_clusters
+
+    _, mn = bench
+    gold = _rows("conflicts_multinews.jsonl")
+    wanted = {g["cluster"] for g in gold}
+    found = []
+    for cl in load_clusters(split="dev"):
+        if cl.id not in wanted:
+            continue
+        story = pipeline.run(cl.articles, words=100, story_id=cl.id)
+        found += [{"cluster": cl.id, "about": c["about"], "claims": c["claims"]}
+                  for c in story.conflicts]
+    res = mn.score(found, gold)
+    assert res["found"] >= 3
+    assert res["true_found"] / res["found"] >= 0.80, res
+    assert res["recall_vs_pool"] >= 0.60, res
+
+
+@pytest.mark.slow
+def test_ecbplus_held_out_precision_and_recall(pipeline, bench) -> None:
+    """ECB+ topics 23-45, one line per sentence as in the benchmark: precision 0.43 (6 of 14)
+    and recall 0.36 (in the judged pool) measured after issue 13; floors just under them."""
+    cs, _ = bench
+    if not cs.ECB.exists():
+        pytest.skip("shared ECB+ documents not present")
+    docs = cs.load_ecb()
+    doc_by = {d["doc_name"]: d for d in docs}
+    held = {d["event_cluster"] for d in docs
+            if int(d["event_cluster"].split("_")[0]) >= cs.HELD_OUT}
+    found = []
+    for name, members in cs.run_clusters(docs, pipeline, held):
+        story = pipeline.run([cs.article_of(d, "lines") for d in members], words=100,
+                             story_id=name)
+        smaps = {a.id: cs.sentence_map(doc_by[a.id], a.clean.body) for a in story.articles}
+        for c in story.conflicts:
+            claims = []
+            for k in c["claims"]:
+                sent = story.article(k["article"]).sentences[k["sentence"]]
+                loc = cs.locate(smaps[k["article"]], sent.start)
+                claims.append({"article": k["article"], "ecb_sentence": loc[0] if loc else -1})
+            found.append({"cluster": name, "about": c["about"], "claims": claims})
+    precision, recall, tp, _, judged, unjudged = cs.score_conflicts(
+        found, _rows("conflicts.jsonl"), _rows("conflict_pool.jsonl"))
+    assert len(found) == len(judged) + unjudged
+    assert tp / len(found) >= 0.40, (tp, len(found), unjudged)
+    assert recall >= 0.35
