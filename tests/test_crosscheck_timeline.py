@@ -32,6 +32,9 @@ def test_a_written_year_is_kept_however_old() -> None:
         assert resolve(text, REF) == ("1903-09-15", "day"), text
         assert resolve(text, None) == ("1903-09-15", "day"), text
     assert resolve("in 1945", REF) == ("1945", "year")
+    for decade in ["the 1930's", "the 1930’s", "the 1930s"]:  # a decade is not its first year
+        assert resolve(decade, REF) is None, decade
+    assert resolve("Tuesday's", REF) == ("2021-03-09", "day")
 
 
 def test_durations_and_vague_expressions_are_not_dates() -> None:

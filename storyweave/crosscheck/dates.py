@@ -184,7 +184,8 @@ def resolve(expression: str, ref: date | None, anchor: date | None = None
     ``anchor`` is the last date placed before the expression in the same article, used by
     "two months later" and its kind.
     """
-    text = " ".join(expression.replace("’s", "").replace("'s", "").split())
+    # "Tuesday's" is Tuesday, but "the 1930's" is a decade, not the year 1930
+    text = " ".join(re.sub(r"(?<=\D)['’]s\b", "", expression).split())
     text = re.split(r"\s+(?:to|until|through|and)\s+|\s*[–-]\s+", text)[0]
     later = LATER.match(text.strip())
     if later:
