@@ -187,6 +187,8 @@ def resolve(expression: str, ref: date | None, anchor: date | None = None
     # "Tuesday's" is Tuesday, but "the 1930's" is a decade, not the year 1930
     text = " ".join(re.sub(r"(?<=\D)['’]s\b", "", expression).split())
     text = re.split(r"\s+(?:to|until|through|and)\s+|\s*[–-]\s+", text)[0]
+    if re.search(r"\b\d{3}0['’]?s\b", text):  # a decade is a span, not a point in time
+        return None
     later = LATER.match(text.strip())
     if later:
         if anchor is None:
