@@ -209,14 +209,13 @@ class Store:
         path = self.path
         if path.is_dir():
             raise StoryweaveError(f"{path}: is a folder, not a database file")
-        existed = path.exists() and path.stat().st_size > 0
-        if existed:
-            with path.open("rb") as f:
-                head = f.read(16)
-            if head != b"SQLite format 3\x00":
-                raise StoryweaveError(f"{path}: not a storyweave database (not an SQLite file); "
-                                      "nothing was changed")
-        else:
+        # The file is never opened here but by SQLite: closing any descriptor of a database
+        # file drops every POSIX lock this process holds on it (SQLite's connections
+        # included), and another process closing its last connection then takes this one
+        # for the only user, checkpoints and deletes the WAL and its index under our readers,
+        # which then read "database disk image is malformed". SQLite itself tells a foreign
+        # file apart (SQLITE_NOTADB) without changing it.
+        if not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
@@ -235,6 +234,9 @@ class Store:
                 " (SELECT count(*) FROM sqlite_master)").fetchone()
         except sqlite3.DatabaseError as err:
             conn.close()
+            if getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise StoryweaveError(f"{path}: not a storyweave database (not an SQLite "
+                                      "file); nothing was changed") from None
             raise StoryweaveError(f"{path}: not a readable database ({err}); "
                                   "nothing was changed") from None
         if app != APPLICATION_ID and (tables or version):
