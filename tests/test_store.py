@@ -141,6 +141,19 @@ def test_opening_a_second_store_keeps_the_locks_of_the_first(tmp_path):
             assert reader.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
 
 
+def test_search_ranks_among_the_newest_matches(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        outs = StreamIngestor(store).add_batch(batch())
+        newest = [r[0] for r in store.conn.execute(
+            "SELECT id FROM articles ORDER BY seq DESC LIMIT 3")]
+        every = {h["article_id"] for h in store.search("Headline")}
+        assert every == {o.article for o in outs}
+        assert {h["article_id"] for h in store.search("Headline", newest=3)} == set(newest)
+        assert {h["article_id"] for h in store.search("Head*", newest=3)} == set(newest)
+        ranks = [h["rank"] for h in store.search("Headline", limit=4)]
+        assert len(ranks) == 4 and ranks == sorted(ranks)
+
+
 def test_undated_article_gets_the_ingest_time(tmp_path):
     with Store(tmp_path / "s.db") as store:
         out = StreamIngestor(store).add_batch([art("nodate", 1, 1, published=False)])[0]
