@@ -97,15 +97,18 @@ class Desk:
     def cached(self, key: Any, ttl: float, make: Callable[[], Any]) -> Any:
         """``make()``, kept for ``ttl`` seconds under ``key`` (callers put the store's
         version in the key, so a write is seen at once; ``ttl`` bounds what another process
-        wrote)."""
+        wrote). When full, the expired go first (many short-lived searches do not push
+        out the rendered story pages), then the oldest."""
         now = time.monotonic()
         hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
+        if hit is not None and now < hit[0]:
             return hit[1]
         value = make()
-        self._cache[key] = (now, value)
+        self._cache[key] = (now + ttl, value)
         if len(self._cache) > 1000:
-            for old in list(self._cache)[:200]:
+            items = list(self._cache.items())
+            gone = [k for k, (until, _) in items if until <= now] or [k for k, _ in items[:200]]
+            for old in gone:
                 self._cache.pop(old, None)
         return value
 
