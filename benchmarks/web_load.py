@@ -184,25 +184,26 @@ def summary(parts: list[dict]) -> dict:
 
 
 class Urls:
-    """Each cell's request paths; searches never repeat a query before all were used, so a
-    search is not answered from the server's short-lived result cache."""
+    """Request paths for every cell; the searches of the whole run take the queries in turn,
+    so none repeats before all were used and none is answered from the server's
+    short-lived result cache."""
 
     def __init__(self, top: list[str], queries: list[str]) -> None:
-        self.top, self.queries, self.n = top, queries, 0
+        self.top, self.queries, self.searched = top, queries, 0
 
     def take(self, kind: str, n: int) -> list[str]:
-        start, self.n = self.n, self.n + n
-        if kind == "search":
-            return urls_for(kind, self.top, self.queries[start % len(self.queries):]
-                            + self.queries[:start % len(self.queries)], n)
-        return urls_for(kind, self.top, self.queries, n)
+        if kind != "search":
+            return urls_for(kind, self.top, self.queries, n)
+        start = self.searched % len(self.queries)
+        self.searched += n
+        return urls_for(kind, self.top, self.queries[start:] + self.queries[:start], n)
 
 
 def slice_size(clients: int) -> int:
     return max(16, 2 * clients)
 
 
-def during_ingest(base: str, cells: list[tuple[int, str]], urls: dict[tuple[int, str], Urls],
+def during_ingest(base: str, cells: list[tuple[int, str]], urls: Urls,
                   least: int, ingest: subprocess.Popen) -> dict[tuple[int, str], list[dict]]:
     """The cells in turn, a slice of requests each, round after round while the ingest runs
     (so it runs under every cell's load, start to end); then each cell tops up to ``least``
@@ -213,12 +214,12 @@ def during_ingest(base: str, cells: list[tuple[int, str]], urls: dict[tuple[int,
             if ingest.poll() is not None:
                 break
             parts[c, kind].append(asyncio.run(run_cell(
-                base, urls[c, kind].take(kind, slice_size(c)), c, ingest)))
+                base, urls.take(kind, slice_size(c)), c, ingest)))
     for c, kind in cells:
         short = least - sum(len(p["lat"]) for p in parts[c, kind])
         if short > 0:
             parts[c, kind].append(asyncio.run(run_cell(
-                base, urls[c, kind].take(kind, short), c, None)))
+                base, urls.take(kind, short), c, None)))
     return parts
 
 
@@ -289,7 +290,7 @@ def main() -> None:
                 for path in urls_for(kind, top, queries[-5:], 5):
                     httpx.get(base_url + path, timeout=30)
             cells = [(c, kind) for c in levels for kind in KINDS]
-            urls = {cell: Urls(top, queries[:-5]) for cell in cells}
+            urls = Urls(top, queries[:-5])
             t0 = time.perf_counter()
             ing = ingest_proc(extra, served_db)
             ended: list[tuple[float, str]] = []  # (when it ended, what it printed)
@@ -312,7 +313,7 @@ def main() -> None:
             quiet: dict[str, dict] = {}  # the peer: the same cells at 8 clients, no ingest
             for kind in KINDS:
                 quiet[kind] = summary([asyncio.run(run_cell(
-                    base_url, Urls(top, queries[:-5]).take(kind, args.requests), 8, None))])
+                    base_url, urls.take(kind, args.requests), 8, None))])
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -360,7 +361,7 @@ in {n_stories:,} stories (the first {args.skip:,} lines of the Multi-News stream
 127.0.0.1, loaded by httpx async clients from a second process while `storyweave ingest` adds
 the next {args.ingest:,} stream lines to the same store in a third. Search queries are words,
 two-word phrases and 4-letter prefixes of stored headlines ({len(queries)} distinct, taken
-in turn, so no measured search repeats one within a cell and none is answered from the
+in turn over the whole run: {urls.searched} measured searches, so none is answered from the
 server's 5-second result cache). Each cell has at least {args.requests} requests. The client,
 the server and the ingest share the machine's cores.
 
