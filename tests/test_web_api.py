@@ -267,3 +267,27 @@ def test_migration_from_schema_2_rebuilds_the_article_index_with_prefixes(tmp_pa
         for q in (word, word[:4] + "*", word[:3] + "*"):
             assert [h["article_id"] for h in store.search(q)] == [rec["id"]], q
         store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_desk_cache_makes_a_value_once_however_many_ask_at_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storyweave.web.background import Desk
+
+    desk_ = Desk(tmp_path / "s.db", reports=False)
+    calls: list[str] = []
+
+    def make(value: str):
+        def slow() -> str:
+            calls.append(value)
+            time.sleep(0.3)
+            return value
+        return slow
+
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda _: desk_.cached("front", 60, make("new")), range(8)))
+    assert got == ["new"] * 8 and calls == ["new"]
+    desk_._cache["front"] = (0.0, "old")  # expired: one request makes it again, the rest
+    with ThreadPoolExecutor(8) as ex:  # are answered with the old value meanwhile
+        got = list(ex.map(lambda _: desk_.cached("front", 60, make("newer")), range(8)))
+    assert calls == ["new", "newer"] and set(got) <= {"old", "newer"} and "newer" in got
