@@ -81,8 +81,14 @@ def storyweave_cmd() -> list[str]:
 
 
 def ingest_proc(jsonl: Path, db: Path) -> subprocess.Popen:
+    """``storyweave ingest`` in a session of its own, as when started from a terminal or
+    cron: with Linux's autogroup scheduling each session gets its own share of the CPU, and
+    in this script's session the ingest would share one with the load generator, a
+    neighbour no deployment has (the same ingest under 8 clients on a busy 2-core machine:
+    63-87 s in the client's session, 49 s in its own)."""
     return subprocess.Popen([*storyweave_cmd(), "ingest", str(jsonl), "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            start_new_session=True)
 
 
 def new_count(output: str) -> int:
@@ -359,7 +365,9 @@ in {n_stories:,} stories (the first {args.skip:,} lines of the Multi-News stream
 `storyweave ingest`), served by `storyweave serve --no-reports` (one uvicorn process; the
 {len(top)} top stories' reports computed beforehand, as the background worker would) on
 127.0.0.1, loaded by httpx async clients from a second process while `storyweave ingest` adds
-the next {args.ingest:,} stream lines to the same store in a third. Search queries are words,
+the next {args.ingest:,} stream lines to the same store in a third (server and ingest each in
+a session of its own, as a service and a terminal or cron job would be: with Linux's
+autogroup scheduling a session is one share of the CPU). Search queries are words,
 two-word phrases and 4-letter prefixes of stored headlines ({len(queries)} distinct, taken
 in turn over the whole run: {urls.searched} measured searches, so none is answered from the
 server's 5-second result cache). Each cell has at least {args.requests} requests. The client,
