@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -138,25 +139,25 @@ def urls_for(kind: str, top: list[str], queries: list[str], n: int) -> list[str]
     return [f"/api/v1/stories/{top[i % len(top)]}" for i in range(n)]
 
 
-async def run_cell(base: str, paths: list[str], clients: int,
-                   ingest: subprocess.Popen | None) -> dict:
-    """``len(paths)`` requests spread over ``clients`` concurrent connections."""
+async def run_cell(base: str, next_path: Callable[[], str], clients: int,
+                   ingest: subprocess.Popen | None, count: int | None = None,
+                   seconds: float | None = None) -> dict:
+    """``count`` requests (or as many as fit in ``seconds``) spread over ``clients``
+    concurrent connections, each path from ``next_path``."""
     lat: list[float] = []
     failed = 0
     during = 0
+    started = 0
     why: collections.Counter[str] = collections.Counter()
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for p in paths:
-        queue.put_nowait(p)
+    t0 = time.perf_counter()
 
     async def client() -> None:
-        nonlocal failed, during
+        nonlocal failed, during, started
         async with httpx.AsyncClient(base_url=base, timeout=30.0) as c:
-            while True:
-                try:
-                    path = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
+            while (count is None or started < count) and \
+                    (seconds is None or time.perf_counter() - t0 < seconds):
+                started += 1
+                path = next_path()
                 t = time.perf_counter()
                 try:
                     r = await c.get(path, headers={"accept": "text/html"})
@@ -170,7 +171,6 @@ async def run_cell(base: str, paths: list[str], clients: int,
                 failed += not ok
                 during += ingest is not None and ingest.poll() is None
 
-    t0 = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     return {"lat": lat, "wall": time.perf_counter() - t0, "failed": failed,
             "during": during, "why": why}
@@ -195,37 +195,41 @@ class Urls:
     short-lived result cache."""
 
     def __init__(self, top: list[str], queries: list[str]) -> None:
-        self.top, self.queries, self.searched = top, queries, 0
+        self.top, self.queries, self.searched, self.stories = top, queries, 0, 0
 
-    def take(self, kind: str, n: int) -> list[str]:
-        if kind != "search":
-            return urls_for(kind, self.top, self.queries, n)
-        start = self.searched % len(self.queries)
-        self.searched += n
-        return urls_for(kind, self.top, self.queries[start:] + self.queries[:start], n)
+    def of(self, kind: str) -> Callable[[], str]:
+        def next_path() -> str:
+            if kind == "search":
+                self.searched += 1
+                return urls_for(kind, self.top, [self.queries[self.searched %
+                                                              len(self.queries)]], 1)[0]
+            self.stories += 1
+            return urls_for(kind, [self.top[self.stories % len(self.top)]], self.queries, 1)[0]
+        return next_path
 
 
-def slice_size(clients: int) -> int:
-    return max(16, 2 * clients)
+#: Seconds each cell runs in one round while the ingest runs.
+SLICE_S = 0.5
 
 
 def during_ingest(base: str, cells: list[tuple[int, str]], urls: Urls,
                   least: int, ingest: subprocess.Popen) -> dict[tuple[int, str], list[dict]]:
-    """The cells in turn, a slice of requests each, round after round while the ingest runs
-    (so it runs under every cell's load, start to end); then each cell tops up to ``least``
-    requests (those after the ingest are counted apart: the table's last column)."""
+    """The cells in turn, ``SLICE_S`` seconds each, round after round while the ingest runs
+    (so it runs under every cell's load from start to end, and every cell gets the same
+    time during it); then each cell tops up to ``least`` requests (those after the ingest
+    are counted apart: the table's last column)."""
     parts: dict[tuple[int, str], list[dict]] = {cell: [] for cell in cells}
     while ingest.poll() is None:
         for c, kind in cells:
             if ingest.poll() is not None:
                 break
             parts[c, kind].append(asyncio.run(run_cell(
-                base, urls.take(kind, slice_size(c)), c, ingest)))
+                base, urls.of(kind), c, ingest, seconds=SLICE_S)))
     for c, kind in cells:
         short = least - sum(len(p["lat"]) for p in parts[c, kind])
         if short > 0:
             parts[c, kind].append(asyncio.run(run_cell(
-                base, urls.take(kind, short), c, None)))
+                base, urls.of(kind), c, None, count=short)))
     return parts
 
 
@@ -319,7 +323,7 @@ def main() -> None:
             quiet: dict[str, dict] = {}  # the peer: the same cells at 8 clients, no ingest
             for kind in KINDS:
                 quiet[kind] = summary([asyncio.run(run_cell(
-                    base_url, urls.take(kind, args.requests), 8, None))])
+                    base_url, urls.of(kind), 8, None, count=args.requests))])
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -350,10 +354,9 @@ def main() -> None:
     failures = "; ".join(f"{n} x {w}" for w, n in why.most_common()) or "none"
     logged = "; ".join(f"{n} x `{e[:120]}`" for e, n in errors.most_common(5)) or "none"
     rounds = min(len(parts[cell]) for cell in cells)
-    overlap = (f"it ran under load from start to end: the {len(cells)} cells took turns, a "
-               f"slice of requests each ({', '.join(str(slice_size(c)) for c in levels)} at "
-               f"{', '.join(str(c) for c in levels)} clients), for {rounds} or more rounds "
-               "while it ran, then topped up to the minimum with no ingest (last column)")
+    overlap = (f"it ran under load from start to end: the {len(cells)} cells took turns, "
+               f"{SLICE_S:g} s each, for {rounds} or more rounds while it ran; cells short "
+               f"of {args.requests} requests were then topped up with no ingest (last column)")
     body = f"""## Web desk under load (issue 10)
 
 {header}
