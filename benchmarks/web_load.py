@@ -142,8 +142,8 @@ def urls_for(kind: str, top: list[str], queries: list[str], n: int) -> list[str]
 async def run_cell(base: str, next_path: Callable[[], str], clients: int,
                    ingest: subprocess.Popen | None, count: int | None = None,
                    seconds: float | None = None) -> dict:
-    """``count`` requests (or as many as fit in ``seconds``) spread over ``clients``
-    concurrent connections, each path from ``next_path``."""
+    """``count`` requests (or as many as ``seconds`` allow, two per client at least) spread
+    over ``clients`` concurrent connections, each path from ``next_path``."""
     lat: list[float] = []
     failed = 0
     during = 0
@@ -154,8 +154,9 @@ async def run_cell(base: str, next_path: Callable[[], str], clients: int,
     async def client() -> None:
         nonlocal failed, during, started
         async with httpx.AsyncClient(base_url=base, timeout=30.0) as c:
-            while (count is None or started < count) and \
-                    (seconds is None or time.perf_counter() - t0 < seconds):
+            while (count is None or started < count) and (
+                    seconds is None or time.perf_counter() - t0 < seconds
+                    or started < 2 * clients):  # a slice: two requests per client at least
                 started += 1
                 path = next_path()
                 t = time.perf_counter()
@@ -355,8 +356,9 @@ def main() -> None:
     logged = "; ".join(f"{n} x `{e[:120]}`" for e, n in errors.most_common(5)) or "none"
     rounds = min(len(parts[cell]) for cell in cells)
     overlap = (f"it ran under load from start to end: the {len(cells)} cells took turns, "
-               f"{SLICE_S:g} s each, for {rounds} or more rounds while it ran; cells short "
-               f"of {args.requests} requests were then topped up with no ingest (last column)")
+               f"{SLICE_S:g} s each (two requests per client at least), for {rounds} or more "
+               f"rounds while it ran; cells short of {args.requests} requests were then "
+               "topped up with no ingest (last column)")
     body = f"""## Web desk under load (issue 10)
 
 {header}
