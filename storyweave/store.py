@@ -34,7 +34,11 @@ from storyweave.lease import WriterLease
 from storyweave.model import Article
 
 APPLICATION_ID = 0x53577631  # "SWv1"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: A search ranks (bm25) the best matches among this many newest matching rows of each index:
+#: ranking every match of a common word or prefix in a 50,000-article store costs tens of
+#: milliseconds of CPU; the newest few thousand cost one or two (docs/benchmarks.md, web-load).
+SEARCH_NEWEST = 2000
 
 # MIGRATIONS[n] takes a database from user_version n to n + 1.
 MIGRATIONS: list[str] = [
@@ -163,6 +167,18 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (feed, item)
     );
     """,
+    # 3: the article index gets prefix indexes for 3- and 4-letter prefixes, so ``word*``
+    # reads one index entry instead of merging every term that starts so (a 4-letter prefix
+    # in a 50,000-article store: 27 -> 10 ms). FTS5 options cannot be altered: the table is
+    # made again and rebuilt from ``articles`` (about 10 s per 50,000 articles, once); the
+    # triggers name it and need no change.
+    """
+    DROP TABLE articles_fts;
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, body, content='articles', content_rowid='seq', tokenize='porter unicode61',
+        prefix='3 4');
+    INSERT INTO articles_fts(articles_fts) VALUES ('rebuild');
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -209,14 +225,13 @@ class Store:
         path = self.path
         if path.is_dir():
             raise StoryweaveError(f"{path}: is a folder, not a database file")
-        existed = path.exists() and path.stat().st_size > 0
-        if existed:
-            with path.open("rb") as f:
-                head = f.read(16)
-            if head != b"SQLite format 3\x00":
-                raise StoryweaveError(f"{path}: not a storyweave database (not an SQLite file); "
-                                      "nothing was changed")
-        else:
+        # The file is never opened here but by SQLite: closing any descriptor of a database
+        # file drops every POSIX lock this process holds on it (SQLite's connections
+        # included), and another process closing its last connection then takes this one
+        # for the only user, checkpoints and deletes the WAL and its index under our readers,
+        # which then read "database disk image is malformed". SQLite itself tells a foreign
+        # file apart (SQLITE_NOTADB) without changing it.
+        if not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
@@ -235,6 +250,9 @@ class Store:
                 " (SELECT count(*) FROM sqlite_master)").fetchone()
         except sqlite3.DatabaseError as err:
             conn.close()
+            if getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise StoryweaveError(f"{path}: not a storyweave database (not an SQLite "
+                                      "file); nothing was changed") from None
             raise StoryweaveError(f"{path}: not a readable database ({err}); "
                                   "nothing was changed") from None
         if app != APPLICATION_ID and (tables or version):
@@ -510,10 +528,12 @@ class Store:
             "SELECT id, source, title, url, published, copy_of, copy_similarity FROM articles "
             "WHERE story_id = ? ORDER BY published, seq", (story_id,))]
 
-    def search(self, query: str, limit: int = 50) -> list[dict]:
+    def search(self, query: str, limit: int = 50, newest: int = SEARCH_NEWEST) -> list[dict]:
         """Articles and story summaries matching an FTS5 query (:func:`fts_query` makes one
         from what a person types), best first: ``{story_id, article_id, title, snippet, rank}``
-        (``article_id`` is None for a match in a story's summary)."""
+        (``article_id`` is None for a match in a story's summary). The best are ranked among
+        the ``newest`` latest matches of each index (all of them when fewer match): FTS5 can
+        stop early in rowid order, never in bm25 order, and a news desk wants the recent."""
         match = fts_query(query)
         if not match:
             return []
@@ -526,8 +546,9 @@ class Store:
                 ("stories_fts", 2, "SELECT rowid, story_id, NULL AS article_id, title, "
                  "NULL AS source FROM stories_fts WHERE rowid IN ({})")):
             ranked = self.conn.execute(
-                f"SELECT rowid, rank FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
-                (match, int(limit))).fetchall()
+                f"SELECT rowid, rank FROM (SELECT rowid, rank FROM {table} WHERE {table} "
+                "MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY rank LIMIT ?",
+                (match, int(newest), int(limit))).fetchall()
             if not ranked:
                 continue
             ids = [r[0] for r in ranked]

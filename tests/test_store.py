@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from topics import text
@@ -108,6 +111,47 @@ def test_foreign_files_are_refused(tmp_path):
     with pytest.raises(StoryweaveError, match="not an SQLite file"):
         Store(notdb)
     assert notdb.read_text().startswith("hello")
+
+
+CHILD_WRITE = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("INSERT INTO state (name, data, updated_at) VALUES (?, x'00', 'now')", (sys.argv[2],))
+conn.commit()
+conn.close()
+"""
+
+
+def test_opening_a_second_store_keeps_the_locks_of_the_first(tmp_path):
+    """Readers in one process (the web server's connections) and a writer process that comes
+    and goes (``storyweave ingest``): a new connection in the reading process must not drop
+    the locks SQLite holds for the open ones, or the writer, closing its last connection,
+    takes itself for the only user and deletes the WAL under the readers, whose next reads
+    fail with "database disk image is malformed"."""
+    path = tmp_path / "s.db"
+    with Store(path) as reader:
+        reader.save_state("mine", b"1")
+        with Store(path):  # a second connection opened while the first is open
+            for name in ("child1", "child2"):
+                subprocess.run([sys.executable, "-c", CHILD_WRITE, str(path), name],
+                               check=True, timeout=60)
+                assert Path(f"{path}-wal").exists(), "the WAL was deleted under open readers"
+            seen = {r[0] for r in reader.conn.execute("SELECT name FROM state")}
+            assert seen == {"mine", "child1", "child2"}
+            assert reader.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+def test_search_ranks_among_the_newest_matches(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        outs = StreamIngestor(store).add_batch(batch())
+        newest = [r[0] for r in store.conn.execute(
+            "SELECT id FROM articles ORDER BY seq DESC LIMIT 3")]
+        every = {h["article_id"] for h in store.search("Headline")}
+        assert every == {o.article for o in outs}
+        assert {h["article_id"] for h in store.search("Headline", newest=3)} == set(newest)
+        assert {h["article_id"] for h in store.search("Head*", newest=3)} == set(newest)
+        ranks = [h["rank"] for h in store.search("Headline", limit=4)]
+        assert len(ranks) == 4 and ranks == sorted(ranks)
 
 
 def test_undated_article_gets_the_ingest_time(tmp_path):

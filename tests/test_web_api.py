@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from webdesk import ALLSIDES, EXAMPLE, allsides_records, build_store
 
-from storyweave.store import MIGRATIONS, SCHEMA_VERSION, Store
+from storyweave.store import MIGRATIONS, SCHEMA_VERSION, Store, _statements
 from storyweave.web import create_app
 
 pytestmark = pytest.mark.skipif(not (EXAMPLE.is_dir() and ALLSIDES.is_file()),
@@ -242,3 +242,52 @@ def test_migration_from_schema_1_indexes_existing_articles(tmp_path):
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [h["article_id"] for h in store.search(word)] == [rec["id"]]
+
+
+def test_migration_from_schema_2_rebuilds_the_article_index_with_prefixes(tmp_path):
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:2]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA application_id = 1398240817")
+    conn.execute("PRAGMA user_version = 2")
+    rec = allsides_records(1)[0]
+    conn.execute("INSERT INTO stories (id, headline, first_seen, last_seen, created_at, "
+                 "updated_at) VALUES ('s1', ?, '2024', '2024', '2024', '2024')", (rec["title"],))
+    conn.execute("INSERT INTO articles (id, content_hash, source, title, body, published, "
+                 "ingested_at, origin, story_id) VALUES (?, 'h', ?, ?, ?, '2024', '2024', 'x', "
+                 "'s1')", (rec["id"], rec["source"], rec["title"], rec["text"]))
+    conn.close()
+    word = max(rec["text"].split(), key=len).strip(".,;:\"'")
+    with Store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        sql = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'")
+        assert "prefix='3 4'" in sql.fetchone()[0]
+        for q in (word, word[:4] + "*", word[:3] + "*"):
+            assert [h["article_id"] for h in store.search(q)] == [rec["id"]], q
+        store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_desk_cache_makes_a_value_once_however_many_ask_at_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storyweave.web.background import Desk
+
+    desk_ = Desk(tmp_path / "s.db", reports=False)
+    calls: list[str] = []
+
+    def make(value: str):
+        def slow() -> str:
+            calls.append(value)
+            time.sleep(0.3)
+            return value
+        return slow
+
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda _: desk_.cached("front", 60, make("new")), range(8)))
+    assert got == ["new"] * 8 and calls == ["new"]
+    desk_._cache["front"] = (0.0, "old")  # expired: one request makes it again, the rest
+    with ThreadPoolExecutor(8) as ex:  # are answered with the old value meanwhile
+        got = list(ex.map(lambda _: desk_.cached("front", 60, make("newer")), range(8)))
+    assert calls == ["new", "newer"] and set(got) <= {"old", "newer"} and "newer" in got

@@ -69,7 +69,9 @@ class Desk:
         self._ingestor: StreamIngestor | None = None
         self._ingestor_seq = -1
         self.version = 0  # bumped by every write of this server (ingest, report)
-        self._cache: dict[Any, tuple[float, Any]] = {}
+        self._cache: dict[Any, tuple[float, Any]] = {}  # key -> (good until, value)
+        self._making: dict[Any, threading.Lock] = {}  # key -> held while one thread makes it
+        self._making_lock = threading.Lock()
 
     # ------------------------------------------------------------- connections
 
@@ -97,15 +99,36 @@ class Desk:
     def cached(self, key: Any, ttl: float, make: Callable[[], Any]) -> Any:
         """``make()``, kept for ``ttl`` seconds under ``key`` (callers put the store's
         version in the key, so a write is seen at once; ``ttl`` bounds what another process
-        wrote)."""
-        now = time.monotonic()
+        wrote). One thread makes a missing or expired value while the others wait for it,
+        or, when an older value is there, are answered with that one meanwhile: 32 requests
+        arriving as the front page expires cost one ranking, not 32. When full, the expired
+        go first (many short-lived searches do not push out the rendered story pages), then
+        the oldest."""
         hit = self._cache.get(key)
-        if hit is not None and now - hit[0] < ttl:
+        if hit is not None and time.monotonic() < hit[0]:
             return hit[1]
-        value = make()
-        self._cache[key] = (now, value)
+        with self._making_lock:
+            making = self._making.setdefault(key, threading.Lock())
+        if hit is not None and not making.acquire(blocking=False):
+            return hit[1]
+        if hit is None:
+            making.acquire()
+        try:
+            hit = self._cache.get(key)
+            now = time.monotonic()
+            if hit is not None and now < hit[0]:
+                return hit[1]
+            value = make()
+            self._cache[key] = (now + ttl, value)
+        finally:
+            making.release()
+            with self._making_lock:
+                if self._making.get(key) is making:
+                    del self._making[key]
         if len(self._cache) > 1000:
-            for old in list(self._cache)[:200]:
+            items = list(self._cache.items())
+            gone = [k for k, (until, _) in items if until <= now] or [k for k, _ in items[:200]]
+            for old in gone:
                 self._cache.pop(old, None)
         return value
 

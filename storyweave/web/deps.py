@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from storyweave.desk import age_text
@@ -80,7 +81,25 @@ def snippet_html(text: str | None) -> Markup:
     return Markup(out.replace("\x02", "<mark>").replace("\x03", "</mark>"))
 
 
+_URLS: dict[tuple[str, str, tuple], str] = {}
+
+
+@pass_context
+def url_for(context: dict[str, Any], name: str, /, **params: Any) -> str:
+    """Starlette's ``url_for``, remembered: it walks the routes and builds an absolute URL on
+    every call (about 0.12 ms), and a page of 30 result cards called it 30 times."""
+    request: Request = context["request"]
+    key = (str(request.base_url), name, tuple(sorted(params.items())))
+    url = _URLS.get(key)
+    if url is None:
+        if len(_URLS) > 50_000:
+            _URLS.clear()
+        url = _URLS[key] = str(request.url_for(name, **params))
+    return url
+
+
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["url_for"] = url_for
 templates.env.autoescape = True
 templates.env.filters["safe_href"] = safe_href
 templates.env.filters["plural"] = plural

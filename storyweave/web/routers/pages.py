@@ -81,9 +81,11 @@ def story_page(request: Request, story_id: str, store: StoreDep,
 
 
 @router.get("/search", response_class=HTMLResponse, name="search_page")
-def search_page(request: Request, store: StoreDep,
+def search_page(request: Request, store: StoreDep, desk_: DeskDep,
                 q: str = Query("", max_length=500)) -> HTMLResponse:
-    groups = desk.search_view(store, q) if q.strip() else []
+    # like the front page: this server's writes show at once, another process's within 5 s
+    groups = desk_.cached(("search", q, 50, desk_.version), 5.0,
+                          lambda: desk.search_view(store, q)) if q.strip() else []
     return page(request, "search.html", q=q, groups=groups)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from storyweave import desk
-from storyweave.web.deps import StoreDep
+from storyweave.web.deps import DeskDep, StoreDep
 from storyweave.web.models import SearchGroup, SearchHit
 from storyweave.web.routers.stories import card
 
@@ -14,10 +14,11 @@ router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 @router.get("", response_model=list[SearchGroup],
             summary='Search articles and summaries ("a phrase", prefix*)')
-def search(request: Request, store: StoreDep,
+def search(request: Request, store: StoreDep, desk_: DeskDep,
            q: str = Query(..., min_length=1, max_length=500),
            limit: int = Query(100, ge=1, le=500)) -> list[SearchGroup]:
-    groups = desk.search_view(store, q, limit=limit)
+    groups = desk_.cached(("search", q, limit, desk_.version), 5.0,
+                          lambda: desk.search_view(store, q, limit=limit))
     return [SearchGroup(story=card(g["story"], request),
                         hits=[SearchHit(article_id=h["article_id"], title=h["title"],
                                         source=h["source"],
