@@ -113,10 +113,10 @@ def main() -> int:
         f"`{args.split}` split (see docs/evaluation.md), each analysed once and summarized "
         f"by every system at {', '.join(map(str, budgets))} words; every output cut after "
         "the budget the same way. ROUGE F1 x100 (rouge-score, stemmed), means; best per "
-        "column in bold. ms: the summarizer step per cluster, warm (storyweave: its "
-        "default (submodular) and concept: alignment into facts and the summarizer, since they "
-        "use the facts; support: its summarizer on the split sentences; sumy peers: building "
-        "the document "
+        "column in bold. ms: the summarizer step per cluster, warm (storyweave, its "
+        "default (learned), submodular and concept: alignment into facts and the summarizer, "
+        "since they use the facts; support: its summarizer on the split sentences; sumy "
+        "peers: building the document "
         f"and summarizing). Wall time {wall / 60:.1f} min for all budgets.",
         "",
         f"Command: `{command}`",
