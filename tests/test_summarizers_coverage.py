@@ -1,4 +1,4 @@
-"""Concept-coverage (ILP) and submodular summarizers: budget, citations, determinism, quality.
+"""Concept-coverage (ILP), submodular and learned summarizers: budget, citations, quality.
 
 Everything runs on real articles read from ../shared at test time: the example story and a
 slice of the Multi-News tuning split (never the held-out part).
@@ -15,12 +15,13 @@ from storyweave.align import FactAligner
 from storyweave.summarizers import (
     SUMMARIZERS,
     ConceptSummarizer,
+    LearnedSummarizer,
     SubmodularSummarizer,
     SupportSummarizer,
 )
 
 MULTI_NEWS = Path(__file__).resolve().parents[2] / "shared" / "data" / "multi-news" / "dev.jsonl"
-NEW = (ConceptSummarizer, SubmodularSummarizer)
+NEW = (ConceptSummarizer, SubmodularSummarizer, LearnedSummarizer)
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +47,15 @@ def test_registered_for_the_cli_and_the_evaluation() -> None:
     from storyweave.evaluate.peers import make_system
     from storyweave.pipeline import Pipeline, pipeline_from_options
 
-    assert SUMMARIZERS["storyweave"] is SubmodularSummarizer  # the default
-    assert isinstance(Pipeline().summarizer, SubmodularSummarizer)
-    assert SUMMARIZERS["support"] is SupportSummarizer  # the previous default
+    assert SUMMARIZERS["storyweave"] is LearnedSummarizer  # the default
+    assert isinstance(Pipeline().summarizer, LearnedSummarizer)
+    assert SUMMARIZERS["submodular"] is SubmodularSummarizer  # the previous default
+    assert SUMMARIZERS["support"] is SupportSummarizer  # the one before
     assert SUMMARIZERS["concept"] is ConceptSummarizer
     assert isinstance(pipeline_from_options("concept").summarizer, ConceptSummarizer)
     assert make_system("concept").name == "concept"
-    assert isinstance(make_system("storyweave").summarizer, SubmodularSummarizer)
+    assert isinstance(make_system("storyweave").summarizer, LearnedSummarizer)
+    assert isinstance(pipeline_from_options("submodular").summarizer, SubmodularSummarizer)
 
 
 @pytest.mark.parametrize("cls", NEW)
@@ -124,5 +127,5 @@ def test_beat_lead_at_100_words_on_real_clusters(dev_slice) -> None:
         return statistics.fmean(values)
 
     lead = mean_score("lead")
-    for name in ("concept", "submodular"):
+    for name in ("concept", "submodular", "learned"):
         assert mean_score(name) > lead + 0.01, name

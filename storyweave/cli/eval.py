@@ -87,8 +87,8 @@ def register(sub: Any) -> None:
                    "all: every cluster (default: dev)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N clusters")
     p.add_argument("--systems", default=",".join(ALL_SYSTEMS),
-                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)}; also: support, "
-                   "concept (storyweave's other summarizers); llm, a "
+                   help=f"comma-separated (default: {','.join(ALL_SYSTEMS)}; also: submodular, "
+                   "support, concept, learned (storyweave's summarizers by name); llm, a "
                    "language model, with --llm-url/--llm-model)")
     p.add_argument("--llm-url", metavar="URL", help="for the llm system: an OpenAI-compatible "
                    "endpoint (default: $STORYWEAVE_LLM_URL)")

@@ -90,8 +90,9 @@ def register(sub: Any) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("--summarizer", default="storyweave", metavar="NAME",
-                   help="storyweave (default, extractive: submodular coverage), support (the "
-                   "previous default), concept (bigram coverage ILP), lead, or llm: an abstractive "
+                   help="storyweave (default, extractive: learned sentence worth + concept "
+                   "coverage; also named learned), submodular (the previous default), support, "
+                   "concept (bigram coverage ILP), lead, or llm: an abstractive "
                    "summary from an OpenAI-compatible model, every sentence verified")
     p.add_argument("--llm-url", metavar="URL",
                    help="with --summarizer llm: the endpoint, e.g. http://127.0.0.1:8080/v1 "
