@@ -25,12 +25,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storyweave.evaluate.data import default_multi_news, load_clusters  # noqa: E402
-from storyweave.salience import (  # noqa: E402
+from storyweave.evaluate.salience_training import (  # noqa: E402
     FIT_PARAMS,
-    MODEL_FILE,
     fit_salience_model,
     training_rows,
 )
+from storyweave.salience import MODEL_FILE  # noqa: E402
 
 MODEL = Path(__file__).resolve().parent.parent / "storyweave" / "data" / MODEL_FILE
 

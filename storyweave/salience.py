@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -233,53 +232,3 @@ def load_salience_model() -> TreeModel:
         raise ValueError(f"{MODEL_FILE} was fitted on other features; refit it with "
                          "python -m benchmarks.fit_salience_model")
     return model
-
-
-def reference_bigram_hits(texts: Sequence[str], references: Sequence[str]) -> np.ndarray:
-    """How many of each sentence's distinct word bigrams the best-matching reference contains
-    (rouge-score's tokens and stemming): the quantity the model learns to predict."""
-    from storyweave.evaluate.rouge import StemmingTokenizer
-
-    tok = StemmingTokenizer()
-    refs = []
-    for r in references:
-        t = tok.tokenize(r)
-        refs.append({(t[k], t[k + 1]) for k in range(len(t) - 1)})
-    out = np.zeros(len(texts))
-    for i, text in enumerate(texts):
-        t = tok.tokenize(text)
-        mine = {(t[k], t[k + 1]) for k in range(len(t) - 1)}
-        out[i] = max((len(mine & r) for r in refs), default=0)
-    return out
-
-
-#: The fitted model's settings: chosen by 5-fold cross-validation over the clusters of the
-#: tuning split (docs/evaluation.md, "A learned summarizer").
-FIT_PARAMS: dict[str, Any] = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15,
-                              "min_samples_leaf": 40}
-
-
-def training_rows(alignments: Sequence[Alignment],
-                  references: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray,
-                                                                np.ndarray]:
-    """Features, targets (reference bigram hits) and the cluster of every sentence."""
-    xs, ys, groups = [], [], []
-    for k, (alignment, refs) in enumerate(zip(alignments, references, strict=True)):
-        if not alignment.sentences:
-            continue
-        xs.append(sentence_features(alignment))
-        ys.append(reference_bigram_hits([s.text for s in alignment.sentences], refs))
-        groups.append(np.full(len(alignment.sentences), k))
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
-
-
-def fit_salience_model(x: np.ndarray, y: np.ndarray, meta: dict[str, Any] | None = None,
-                       **params: Any) -> TreeModel:
-    """Gradient-boosted trees on the rows of :func:`training_rows`; deterministic (fixed seed,
-    no early stopping, so no random validation split)."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-
-    settings = {**FIT_PARAMS, **params}
-    model = HistGradientBoostingRegressor(random_state=0, early_stopping=False, **settings)
-    model.fit(x, y)
-    return TreeModel.from_sklearn(model, {**(meta or {}), "params": settings})

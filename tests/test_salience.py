@@ -12,14 +12,8 @@ import numpy as np
 import pytest
 
 from storyweave.align import FactAligner
-from storyweave.salience import (
-    FEATURES,
-    TreeModel,
-    fit_salience_model,
-    load_salience_model,
-    reference_bigram_hits,
-    sentence_features,
-)
+from storyweave.evaluate.salience_training import fit_salience_model, reference_bigram_hits
+from storyweave.salience import FEATURES, TreeModel, load_salience_model, sentence_features
 from storyweave.summarizers import LearnedSummarizer
 
 
