@@ -146,3 +146,44 @@ def test_quote_cut_by_line_breaks_and_lead_in_sentence(more_quotes) -> None:
     assert q["speaker"] == "Jonas Varga"
     assert _speaker(more_quotes, "Nothing in this plan")["speaker"] == "Jonas Varga"
     assert "ministry" in (_speaker(more_quotes, "within its powers")["speaker"] or "")
+
+
+E = Article(id="e", source="Lakeside Echo", title="Library plans", body=(
+    "The county library will close two branches next year.\n\n"
+    "Councillor Ruth Abernathy spoke to residents on Tuesday. \u201cThe branches cost more "
+    "than the whole book budget,\u201d she said.\n\n"
+    "Hollingworth wrote to the council that Dunmore was not staying on as director. "
+    "\u201cWe will miss a careful manager,\u201d she wrote.\n\n"
+    "Retired teacher Olaf Brandtner, a resident of Millbrook, said: \u201cThe village loses "
+    "its only warm room in winter.\u201d\n\n"
+    "\u201cNobody asked the readers,\u201d Brandtner said. The inspector had a warning for "
+    "the council: \u201cDo not sell the buildings before the survey is done.\u201d\n\n"
+    "Mr. Castellanos chaired the meeting in the evening. \u201cThe vote was close and "
+    "fair,\u201d she said."))
+
+
+@pytest.fixture(scope="module")
+def coref_quotes(pipeline):
+    return pipeline.run([E], words=60).quotes
+
+
+def test_pronoun_finds_the_subject_of_the_previous_sentence(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "whole book budget")["speaker"] == "Ruth Abernathy"
+    # the main clause's subject, whatever type spaCy gave the bare surname, not the subject
+    # of the reported clause ("… that Dunmore was not staying on")
+    assert _speaker(coref_quotes, "careful manager")["speaker"] == "Hollingworth"
+
+
+def test_a_place_in_the_speakers_apposition_is_not_the_speaker(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "only warm room")["speaker"] == "Olaf Brandtner"
+
+
+def test_narrative_between_quotes_stops_the_continuation(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "Nobody asked")["speaker"] == "Olaf Brandtner"
+    # "The inspector had a warning ...:" hands the floor on: not the last speaker
+    assert _speaker(coref_quotes, "before the survey")["speaker"] != "Olaf Brandtner"
+
+
+def test_pronoun_of_the_wrong_gender_leaves_the_speaker_unknown(coref_quotes) -> None:
+    # "she said" after "Mr. Castellanos": a guess would be wrong, so the speaker is unknown
+    assert _speaker(coref_quotes, "close and fair")["speaker"] is None

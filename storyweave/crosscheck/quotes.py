@@ -46,7 +46,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyweave.crosscheck.common import jaccard, sentence_at, words
-from storyweave.crosscheck.entities import EntityIndex, build_entities
+from storyweave.crosscheck.entities import (
+    EVENT_WORDS,
+    ORG_WORDS,
+    Entity,
+    EntityIndex,
+    build_entities,
+)
 from storyweave.model import AnalyzedArticle, Story
 
 SPEECH_VERBS = {
@@ -61,10 +67,16 @@ SPEECH_VERBS = {
     # ("NPR's X suspects that China is “feeling a bit more secure”")
     "suspect", "believe", "think", "fear", "purport", "allege", "charge",
 }
+# verbs that only ever mean saying ("continue", "point", "post" need not)
+SAYING = {"say", "tell", "write", "state", "explain", "insist", "warn", "claim", "declare",
+          "announce", "argue", "reply", "respond", "testify", "add", "tweet"}
 PAIRS = {"“": "”", "«": "»", "„": "“", "``": "''"}
 MIN_WORDS = 4
 MAX_CHARS = 1500
 PRONOUNS_PERSON = {"he", "she", "him", "her"}
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+REFLEXIVE = {"himself": "m", "herself": "f"}
+HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
 PRONOUNS_UNKNOWN = {"it", "they", "i", "we", "you", "this", "that", "who", "which", "one"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # words that carry a speaker's judgement: a two- or three-word quotation holding one is
@@ -195,38 +207,145 @@ class Recent:
     end: int  # where that quote's sentence ends
 
 
-def _is_subject(doc: Any, start: int, end: int) -> bool:
+def _subject_root(doc: Any, start: int, end: int) -> Any | None:
+    """The token heading a name mention when the mention is a clause's subject, else None."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
-        return False
+        return None
     root = span.root
     while root.dep_ in {"compound", "appos", "poss"} and root.head is not root:
         root = root.head
-    return root.dep_ in SUBJECT_DEPS
+    return root if root.dep_ in SUBJECT_DEPS else None
+
+
+def _main_clause(verb: Any) -> bool:
+    """Whether a verb heads its sentence's main clause (the root, or a clause joined to it
+    by "and"/"but"): its subject is the sentence's topic, unlike the subject of a reported or
+    subordinate clause ("Meyer wrote that Catherine is not continuing")."""
+    while verb.dep_ == "conj" and verb.head is not verb:
+        verb = verb.head
+    return verb.dep_ == "ROOT"
+
+
+def _speech(verb: Any) -> bool:
+    """A speech verb at any depth: the one who says ("quoted Mr Xi saying ...") is the
+    current speaker even in a reported clause."""
+    return verb.lemma_.lower() in SAYING and verb.pos_ in {"VERB", "AUX"}
+
+
+def _gender(ent: Entity, article: AnalyzedArticle) -> str | None:
+    """'m' or 'f' where the story itself says (an honorific, or a reflexive pronoun in a
+    clause the person is the subject of); no name lists, so mostly None."""
+    for m in ent.mentions:
+        first = m.text.split()[0].lower().rstrip(".") if m.text.split() else ""
+        if first in HONORIFIC_GENDER:
+            return HONORIFIC_GENDER[first]
+        if article.doc is not None and m.article == article.id:
+            span = article.doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is not None and span.start > 0:
+                before = article.doc[span.start - 1].lower_.rstrip(".")
+                if before in HONORIFIC_GENDER:
+                    return HONORIFIC_GENDER[before]
+    return None
+
+
+def _reflexive_gender(root: Any) -> str | None:
+    """'m'/'f' from "himself"/"herself" among the clause's own words ("X never presented
+    herself as ..."), the one pronoun that must refer to the clause's subject."""
+    for tok in root.head.children:
+        if tok.lower_ in REFLEXIVE:
+            return REFLEXIVE[tok.lower_]
+    return None
+
+
+def _may_be_person(m: Any, ent: Entity, outlets: set[str]) -> bool:
+    """Whether a name spaCy typed as an organisation can still be the "he"/"she" of the next
+    quote: spaCy-small tags many surnames and foreign names ORG ("Meyer penned a letter").
+    A name of one or two words, not an acronym, outlet or a name with an institution's word
+    in it ("Ministry", "Times") is allowed when it is a main clause's subject."""
+    if ent.type == "person":
+        return True
+    if ent.type != "organisation" or len(m.key) > 2 or set(m.key) & (ORG_WORDS | EVENT_WORDS):
+        return False
+    letters = [ch for ch in m.text if ch.isalpha()]
+    if letters and all(ch.isupper() for ch in letters):
+        return False
+    return " ".join(m.key) not in outlets
+
+
+def _outlets(article: AnalyzedArticle) -> set[str]:
+    source = getattr(article.article, "source", "") or ""
+    return {" ".join(words(source))} if source else set()
 
 
 def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
-                quote_start: int, recent: Recent | None) -> str | None:
+                quote_start: int, recent: Recent | None, pronoun: str = "",
+                outlets: set[str] | None = None) -> str | None:
     """The person a "he"/"she" before a quotation stands for.
 
     News writing keeps its current speaker: after an attributed quote, "he said" is that
-    speaker unless another person has since become the subject of a sentence (a name met as
-    an object or inside a phrase, "the director of Frost/Nixon", does not take over). With no
-    earlier speaker, the last person who was a subject, else the last person named.
+    speaker unless another person has since become the subject of a main clause or of a
+    speech verb (a name met as an object, inside a phrase, "the director of Frost/Nixon", or
+    as the subject of a reported clause, "she wrote that Catherine is not continuing", does
+    not take over).
+    A person whose gender the story shows (Mr, Ms, "herself") is passed over for the wrong
+    pronoun. With no earlier speaker and no subject, the one person named, if only one was;
+    otherwise unknown: a guess would cost precision.
     """
+    want = PRONOUN_GENDER.get(pronoun.lower())
     skip = [(s.open_at, s.close_at) for s in spans]
     doc = article.doc
-    last_any: str | None = None
-    for m, ent in index.mentions_before(article.id, quote_start, {"person"}, skip):
-        if recent is not None and m.end <= recent.end:
+    lo = recent.end if recent is not None else 0
+    cands: list[tuple[int, str, Any, str | None]] = []  # (start, name, subject root, gender)
+    for m, ent in index.mentions_before(article.id, quote_start, {"person", "organisation"},
+                                        skip):
+        if m.end <= lo and recent is not None:
             break
-        if last_any is None:
-            last_any = ent.name
-        if _is_subject(doc, m.start, m.end):
-            return ent.name
+        root = _subject_root(doc, m.start, m.end)
+        if ent.type != "person" and (root is None or not _may_be_person(m, ent, outlets or set())):
+            continue
+        gender = _gender(ent, article) or (_reflexive_gender(root) if root is not None else None)
+        cands.append((m.start, ent.name, root, gender))
+    cands += _untagged_subjects(article, index, lo, quote_start, skip)
+    cands.sort(key=lambda c: -c[0])
+    named: list[str] = []
+    for _, name, root, gender in cands:
+        speaks = root is not None and (_main_clause(root.head) or _speech(root.head))
+        if want and gender and gender != want:
+            if speaks:
+                return None  # someone else has the floor, and "she" is not them
+            continue
+        if name not in named:
+            named.append(name)
+        if speaks:
+            return name
     if recent is not None:
-        return recent.name
-    return last_any
+        ent = next((e for e in index.entities if e.name == recent.name), None)
+        gender = _gender(ent, article) if ent is not None else None
+        return None if want and gender and gender != want else recent.name
+    return named[0] if len(named) == 1 else None
+
+
+def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi: int,
+                       skip: list[tuple[int, int]]) -> list[tuple[int, str, Any, None]]:
+    """Proper-noun subjects spaCy gave no entity ("Hollingworth wrote to the council"): a
+    surname the small model missed is still the sentence's topic."""
+    span = article.doc.char_span(lo, hi, alignment_mode="contract")
+    out = []
+    for tok in span or []:
+        if tok.dep_ not in SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+            continue
+        if tok.text.isupper() or any(a <= tok.idx < b for a, b in skip):
+            continue
+        words_ = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                  and c.i < tok.i] + [tok]
+        first = words_[0]
+        if index.at(article.id, first.idx, tok.idx + len(tok.text)) is not None:
+            continue
+        if {w.lower_ for w in words_} & (ORG_WORDS | EVENT_WORDS):
+            continue
+        out.append((first.idx, " ".join(w.text for w in words_), tok, None))
+    return out
 
 
 def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
@@ -238,7 +357,11 @@ def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> 
     """
     cands = []
     if token.pos_ == "PROPN":
-        cands = [t for t in token.subtree if t.i > token.i and t.dep_ not in {"relcl", "acl"}]
+        # an apposition describes the speaker ("Bayram-aga, a voter in Ashgabat"): a name
+        # inside it is not the speaker's
+        cut = {t.i for c in token.children if c.dep_ in {"relcl", "acl", "appos"}
+               for t in c.subtree}
+        cands = [t for t in token.subtree if t.i > token.i and t.i not in cut]
     for child in token.children:
         if child.dep_ == "prep" and child.lower_ in {"as", "including", "like"}:
             cands += [t for t in child.subtree if t.pos_ == "PROPN"]
@@ -260,7 +383,8 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
     """(speaker, as written) for the subject token of a speech verb."""
     low = token.lower_
     if low in PRONOUNS_PERSON:
-        return _antecedent(article, index, spans, quote_start, recent), token.text
+        return _antecedent(article, index, spans, quote_start, recent, low,
+                           _outlets(article)), token.text
     if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
         return None, token.text
     doc = token.doc
@@ -387,6 +511,18 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
     return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
 
 
+def _narrative(article: AnalyzedArticle, prev: Found, cur: Found) -> bool:
+    """Whether words other than the earlier quote's own cue stand between two quotations:
+    "“…,” he said. “…”" runs on, "“…” The judge had advice for X: “…”" gives the floor to
+    someone else, so the later quote does not simply continue the earlier one."""
+    lo, hi = prev.extra["close_at"], cur.extra["open_at"]
+    cue_at = prev.extra.get("cue_at", -1)
+    if lo <= cue_at < hi:
+        sent = sentence_at(article, cue_at)
+        lo = max(lo, sent.end) if sent is not None else hi
+    return any(ch.isalpha() for ch in article.clean.body[lo:hi])
+
+
 def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Found]:
     doc = article.doc
     text = article.clean.body
@@ -420,6 +556,7 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         f = Found(article.id, span.start, span.end, content,
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
         f.extra["last_paragraph"] = closing.paragraph
+        f.extra["close_at"], f.extra["open_at"] = span.close_at, span.open_at
         if cands:
             def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
                 if tok.idx >= own_end:  # the next sentence: only when the quote's has none
@@ -443,9 +580,11 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if f.speaker and f.keep and f.cue is not None:
             recent = Recent(f.speaker, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
+    # (not over narrative: "The judge had advice for ...:" hands the floor on)
     for prev, cur in zip(found, found[1:], strict=False):
         if cur.cue is None and cur.speaker is None and prev.speaker and (
-                cur.paragraph - prev.extra["last_paragraph"] in (0, 1)):
+                cur.paragraph - prev.extra["last_paragraph"] in (0, 1)) and not _narrative(
+                article, prev, cur):
             cur.speaker, cur.speaker_text = prev.speaker, prev.speaker_text
             cur.extra["continued"] = True
     return [f for f in found if f.keep and (f.words >= MIN_WORDS or f.cue is not None)]
