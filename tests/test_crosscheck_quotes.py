@@ -187,3 +187,35 @@ def test_narrative_between_quotes_stops_the_continuation(coref_quotes) -> None:
 def test_pronoun_of_the_wrong_gender_leaves_the_speaker_unknown(coref_quotes) -> None:
     # "she said" after "Mr. Castellanos": a guess would be wrong, so the speaker is unknown
     assert _speaker(coref_quotes, "close and fair")["speaker"] is None
+
+
+F = Article(id="f", source="Metro Wire", title="Tram line", body=(
+    "The new tram line opened in Grafton on Monday.\n\n"
+    "\u201cEvery stop is now step-free,\u201d Mayor Ilse Lundqvist's spokesman said.\n\n"
+    "For years the line has been described as \u201ca project that never ends.\u201d\n\n"
+    "The likely outcome is \u201cfewer cars in the old town,\u201d argued the planners' "
+    "report. \u201cThe square will be quiet again,\u201d he added.\n\n"
+    "Dana Whitfield, a commuter, came to the opening. \u201cI never take the car now,\u201d "
+    "she is quoted as saying."))
+
+
+@pytest.fixture(scope="module")
+def description_quotes(pipeline):
+    return pipeline.run([F], words=60).quotes
+
+
+def test_a_description_with_a_name_in_it_is_not_that_name(description_quotes) -> None:
+    # the mayor's spokesman speaks, not the mayor
+    assert _speaker(description_quotes, "step-free")["speaker"] == (
+        "Mayor Ilse Lundqvist's spokesman")
+
+
+def test_passive_speech_verb_subject_is_not_the_speaker(description_quotes) -> None:
+    assert _speaker(description_quotes, "never ends")["speaker"] is None
+
+
+def test_an_inanimate_subject_is_not_a_speaker(description_quotes) -> None:
+    assert _speaker(description_quotes, "fewer cars")["speaker"] != "The likely outcome"
+    # "he added" after a report spoke: a report is not a "he"
+    assert _speaker(description_quotes, "quiet again")["speaker"] is None
+    assert _speaker(description_quotes, "take the car")["speaker"] == "Dana Whitfield"

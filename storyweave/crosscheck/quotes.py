@@ -49,6 +49,7 @@ from storyweave.crosscheck.common import jaccard, sentence_at, words
 from storyweave.crosscheck.entities import (
     EVENT_WORDS,
     ORG_WORDS,
+    TITLES,
     Entity,
     EntityIndex,
     build_entities,
@@ -66,6 +67,44 @@ SPEECH_VERBS = {
     # belief and allegation verbs introduce quoted words as often as speech verbs do
     # ("NPR's X suspects that China is “feeling a bit more secure”")
     "suspect", "believe", "think", "fear", "purport", "allege", "charge",
+}
+# common nouns that can name a speaker (besides ORG_WORDS, TITLES and agent nouns)
+SPEAKER_NOUNS = {
+    "official", "source", "spokesman", "spokeswoman", "spokesperson", "aide", "expert",
+    "analyst", "witness", "friend", "family", "relative", "neighbour", "neighbor", "rep",
+    "representative", "star", "actress", "actor", "executive", "staff", "pair",
+    "couple", "duo", "trio", "wife", "husband", "mother", "father", "son", "daughter",
+    "sister", "brother", "widow", "child", "parent", "man", "woman", "boy", "girl", "people",
+    "person", "victim", "survivor", "candidate", "government", "ministry", "military",
+    "statement", "report", "memo", "memorandum", "letter", "release", "filing", "complaint",
+    "document", "website", "site", "bio", "handbook", "study", "survey", "poll", "paper",
+    "newspaper", "magazine", "editorial", "blog", "post", "tweet", "campaign", "team",
+    "club", "firm", "authorities", "authority", "diplomat", "envoy", "delegate", "lawmaker",
+    "legislator", "senator", "activist", "protester", "scientist", "researcher", "doctor",
+    "nurse", "guard", "soldier", "troops", "cop", "police", "juror", "jury", "panel",
+    "prosecution", "defence", "defense", "counsel", "agent", "insider", "observer", "critic",
+    "fan", "student", "colleague", "partner", "boss", "chief", "head", "leader", "host",
+    "owner", "operator", "organiser", "organizer", "regime", "state", "county", "city",
+    "town", "village", "embassy", "consulate", "industry", "employer", "union", "monitor",
+}
+NOT_AGENTS = {"winter", "summer", "number", "matter", "letter", "paper", "order", "border",
+              "water", "weather", "error", "factor", "sector", "center", "centre", "moment",
+              "comment", "statement", "element", "content", "event", "extent", "percent",
+              "payment", "agreement", "argument", "document", "incident", "accident",
+              "talent", "amount", "account", "plant", "grant", "quarter", "chapter",
+              "character", "answer", "power", "tower", "corner", "register", "meter",
+              "filter", "monitor", "motor", "mirror", "honor", "labor", "color",
+              "favor", "behavior", "humor", "rumor", "vapor", "terror", "horror", "ancient",
+              "recent", "present", "parliament"}
+# speaker nouns that are never a "he" or "she"
+NONPERSON_NOUNS = {
+    "statement", "report", "memo", "memorandum", "letter", "release", "filing", "complaint",
+    "document", "website", "site", "bio", "handbook", "study", "survey", "poll", "paper",
+    "newspaper", "magazine", "editorial", "blog", "post", "tweet", "government", "ministry",
+    "military", "campaign", "team", "club", "firm", "authorities", "authority", "regime",
+    "state", "county", "city", "town", "village", "embassy", "consulate", "industry",
+    "panel", "jury", "family", "pair", "couple", "duo", "trio", "staff", "people", "troops",
+    "prosecution", "defence", "defense", "union", "administration",
 }
 # verbs that only ever mean saying ("continue", "point", "post" need not)
 SAYING = {"say", "tell", "write", "state", "explain", "insist", "warn", "claim", "declare",
@@ -201,9 +240,10 @@ def _inside(i: int, spans: list[Span]) -> bool:
 
 @dataclass
 class Recent:
-    """The last quote's named speaker: the first candidate for a following "he said"."""
+    """The last quote's named speaker: the first candidate for a following "he said"
+    (``None`` when that speaker was unknown or no person: the floor passed, to no one)."""
 
-    name: str
+    name: str | None
     end: int  # where that quote's sentence ends
 
 
@@ -234,18 +274,32 @@ def _speech(verb: Any) -> bool:
 
 
 def _gender(ent: Entity, article: AnalyzedArticle) -> str | None:
-    """'m' or 'f' where the story itself says (an honorific, or a reflexive pronoun in a
-    clause the person is the subject of); no name lists, so mostly None."""
+    """'m' or 'f' where the article itself says: an honorific ("Mr", "Ms"), a reflexive in
+    a clause the person is the subject of ("X has checked herself in"), or the pronoun
+    subject of what the person is reported to say ("Page said she grew up ..."). No name
+    lists: a first name tells nothing here, so this is mostly None."""
+    doc = article.doc
     for m in ent.mentions:
         first = m.text.split()[0].lower().rstrip(".") if m.text.split() else ""
         if first in HONORIFIC_GENDER:
             return HONORIFIC_GENDER[first]
-        if article.doc is not None and m.article == article.id:
-            span = article.doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is not None and span.start > 0:
-                before = article.doc[span.start - 1].lower_.rstrip(".")
-                if before in HONORIFIC_GENDER:
-                    return HONORIFIC_GENDER[before]
+        if doc is None or m.article != article.id:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        if span.start > 0 and doc[span.start - 1].lower_.rstrip(".") in HONORIFIC_GENDER:
+            return HONORIFIC_GENDER[doc[span.start - 1].lower_.rstrip(".")]
+        root = _subject_root(doc, m.start, m.end)
+        if root is None:
+            continue
+        gender = _reflexive_gender(root)
+        if gender is None and _speech(root.head):
+            gender = next((PRONOUN_GENDER[t.lower_] for c in root.head.children
+                           if c.dep_ == "ccomp" for t in c.children
+                           if t.dep_ == "nsubj" and t.lower_ in {"he", "she"}), None)
+        if gender is not None:
+            return gender
     return None
 
 
@@ -320,6 +374,8 @@ def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
         if speaks:
             return name
     if recent is not None:
+        if recent.name is None:
+            return None
         ent = next((e for e in index.entities if e.name == recent.name), None)
         gender = _gender(ent, article) if ent is not None else None
         return None if want and gender and gender != want else recent.name
@@ -356,7 +412,7 @@ def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> 
     inside the phrase; "a friend of John Smith said" does not, so only these shapes count.
     """
     cands = []
-    if token.pos_ == "PROPN":
+    if token.pos_ == "PROPN" and token.text[:1].isupper():
         # an apposition describes the speaker ("Bayram-aga, a voter in Ashgabat"): a name
         # inside it is not the speaker's
         cut = {t.i for c in token.children if c.dep_ in {"relcl", "acl", "appos"}
@@ -369,7 +425,8 @@ def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> 
         ent = index.at(article.id, t.idx, t.idx + len(t.text))
         if ent is not None and ent.type == "person":
             return ent.name
-    if token.pos_ == "PROPN" and cands and cands[-1].pos_ == "PROPN" and cands[-2:-1] and (
+    if token.pos_ == "PROPN" and token.text[:1].isupper() and cands and cands[-1].pos_ == (
+            "PROPN") and cands[-2:-1] and (
             cands[-2].pos_ == "PROPN" and cands[-2].dep_ == "compound"):
         # "Secretary of the Interior Dirk Kempthorne", the name mistagged as part of an
         # organisation: the title's last two capitalised words are the name
@@ -407,17 +464,31 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
                 return ent.name, sub.text
     left = token.left_edge.i
     phrase = doc[left:token.i + 1]
-    ent = index.at(article.id, phrase.start_char, phrase.end_char)
-    if ent is not None and ent.type in {"person", "organisation"}:
-        return ent.name, phrase.text
-    if token.pos_ == "PROPN":  # a name spaCy did not tag: "the Porthaven Courier"
-        name = phrase.text
+    if token.pos_ == "PROPN":
+        ent = index.at(article.id, phrase.start_char, phrase.end_char)
+        if ent is not None and ent.type in {"person", "organisation"}:
+            return ent.name, phrase.text
+        name = phrase.text  # a name spaCy did not tag: "the Porthaven Courier"
         if phrase[0].lower_ in {"the", "a", "an"} and len(phrase) > 1:
             name = phrase[1:].text
         return name, phrase.text
-    if token.pos_ == "NOUN":
+    if token.pos_ == "NOUN" and _speaker_noun(token):
+        # a description, even with a name in it: "Reid's rep", "the Navy chief" are not
+        # Reid or the Navy; kept as written ("the defence ministry", "a source")
         return phrase.text, phrase.text
     return None, phrase.text
+
+
+def _speaker_noun(token: Any) -> bool:
+    """Whether a common noun can name who speaks: a person, a group or a document ("an
+    official", "the ministry", "the statement"), not "the likely result" or "the debt
+    crisis". Agent nouns (-er, -or, -ist, -ian, -ant, -ent: "teacher", "analyst",
+    "resident") count; other nouns only from the lists."""
+    low = token.lemma_.lower()
+    if low in SPEAKER_NOUNS or low in ORG_WORDS or low in TITLES:
+        return True
+    return len(low) > 4 and low.endswith(("er", "or", "ist", "ian", "ant", "ent")) and (
+        low not in NOT_AGENTS)
 
 
 def _cue_candidates(doc: Any, lo: int, hi: int, spans: list[Span]) -> list[Any]:
@@ -452,10 +523,23 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # suspects; "wants to say": with no object, its subject
         head = list(cue.head.children)
         subj = [c for c in head if c.dep_ == "dobj"] or [c for c in head if c.dep_ == "nsubj"]
+    if not subj and cue.i > 0 and doc[cue.i - 1].is_punct:
+        # inverted "…,” argued the planners' report": the parser may take the speaker for
+        # the object when the verb opens its clause right after the quotation
+        subj = [c for c in cue.children if c.dep_ in {"dobj", "attr"} and c.i > cue.i
+                and c.pos_ in {"NOUN", "PROPN"}]
     if not subj and cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ == "PROPN":
         # inverted "…,” said Ron Howard, the director of …": the parser may hang the name on
         # a later verb, but a name right after the cue is its speaker
         subj = [doc[cue.i + 1]]
+    if not subj and cue.dep_ == "pcomp" and cue.head.head.lemma_.lower() == "quote":
+        # "she is quoted as saying": the one quoted is the speaker
+        subj = [c for c in cue.head.head.children if c.dep_ == "nsubjpass"]
+    elif subj and subj[0].dep_ == "nsubjpass":
+        # "he has been described as …", "the plan was called …": the subject of a passive
+        # speech verb is spoken about; the speaker is its agent ("by the mayor"), if named
+        subj = [g for c in cue.children if c.dep_ == "agent" for g in c.children
+                if g.dep_ == "pobj"]
     if not subj:
         return None, None, cue.text
     name, written = _name_of(subj[0], article, index, spans, quote_start, recent)
@@ -509,6 +593,18 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
             return True
     quoted = doc.char_span(span.start, span.end, alignment_mode="expand")
     return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
+
+
+def _personal(name: str, written: str | None, index: EntityIndex) -> bool:
+    """Whether a speaker can be a "he" or "she": a person, or a description of one
+    ("a senior officer"), not an organisation or a document ("the ministry", "the report")."""
+    if (written or "").lower() in PRONOUNS_PERSON:
+        return True  # taken to be a person already ("she said" after "Meyer wrote")
+    ent = next((e for e in index.entities if e.name == name), None)
+    if ent is not None:
+        return ent.type == "person"
+    head = words(written or name)[-1:] or [""]
+    return head[0] not in ORG_WORDS and head[0] not in NONPERSON_NOUNS
 
 
 def _narrative(article: AnalyzedArticle, prev: Found, cur: Found) -> bool:
@@ -577,8 +673,11 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if f.cue is None and first.index > 0:
             _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
-        if f.speaker and f.keep and f.cue is not None:
-            recent = Recent(f.speaker, closing.end)
+        if f.keep and f.cue is not None:
+            # someone spoke: the floor passes to them, and a "he"/"she" can take it up only
+            # from a person, never from a report, a ministry or an unknown speaker
+            personal = f.speaker is not None and _personal(f.speaker, f.speaker_text, index)
+            recent = Recent(f.speaker if personal else None, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
     # (not over narrative: "The judge had advice for ...:" hands the floor on)
     for prev, cur in zip(found, found[1:], strict=False):
