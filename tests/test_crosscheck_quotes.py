@@ -219,3 +219,34 @@ def test_an_inanimate_subject_is_not_a_speaker(description_quotes) -> None:
     # "he added" after a report spoke: a report is not a "he"
     assert _speaker(description_quotes, "quiet again")["speaker"] is None
     assert _speaker(description_quotes, "take the car")["speaker"] == "Dana Whitfield"
+
+
+G = Article(id="g", source="Valley Times", title="Mill closes", body=(
+    "The paper mill in Rosendal will close in March.\n\n"
+    "Union secretary Nils Brekke said the owners had \u201cbroken every promise\u201d, adding "
+    "that the workers would fight the decision.\n\n"
+    "Brekke, alleged to have leaked the plan, is accused of \u201cdisloyal conduct\u201d by "
+    "the owners.\n\n"
+    "Hamsun Group bought the mill two years ago. \u201cWe regret the loss of the jobs,\u201d "
+    "he said."))
+
+
+@pytest.fixture(scope="module")
+def participle_quotes(pipeline):
+    return pipeline.run([G], words=60).quotes
+
+
+def test_participle_cue_takes_the_speaker_of_the_speech_verb(participle_quotes) -> None:
+    # "X said the owners had “…”, adding …": the speaker is X, never "the owners"
+    assert _speaker(participle_quotes, "broken every promise")["speaker"] == "Nils Brekke"
+
+
+def test_reduced_passive_is_no_cue(participle_quotes) -> None:
+    # "Brekke, alleged to have …, is accused of “…” by the owners": not Brekke's words
+    assert [q["speaker"] for q in participle_quotes
+            if "disloyal conduct" in q["text"]] in ([], [None], ["owners"], ["the owners"])
+
+
+def test_an_organisation_taking_the_floor_leaves_he_unknown(participle_quotes) -> None:
+    # "Hamsun Group bought …. “…,” he said": not the group, and not Brekke from before
+    assert _speaker(participle_quotes, "regret the loss")["speaker"] is None

@@ -351,14 +351,22 @@ def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
     doc = article.doc
     lo = recent.end if recent is not None else 0
     cands: list[tuple[int, str, Any, str | None]] = []  # (start, name, subject root, gender)
-    for m, ent in index.mentions_before(article.id, quote_start, {"person", "organisation"},
-                                        skip):
+    kinds = {"person", "organisation", "place"}
+    for m, ent in index.mentions_before(article.id, quote_start, kinds, skip):
         if m.end <= lo and recent is not None:
             break
         root = _subject_root(doc, m.start, m.end)
-        if ent.type != "person" and (root is None or not _may_be_person(m, ent, outlets or set())):
+        if ent.type != "person" and root is None:
             continue
         gender = _gender(ent, article) or (_reflexive_gender(root) if root is not None else None)
+        if ent.type != "person" and (gender is None and not any(
+                x.label == "PERSON" for x in ent.mentions) or not _may_be_person(
+                m, ent, outlets or set())):
+            # an organisation or place took the floor ("Hamas fired …", "Hamsun Group
+            # bought …"), or a name spaCy typed ORG that nothing shows to be a person
+            # ("Meyer penned …"): it is not the "he", and nor is anyone before it
+            cands.append((m.start, "", root, None))
+            continue
         cands.append((m.start, ent.name, root, gender))
     cands += _untagged_subjects(article, index, lo, quote_start, skip)
     cands.sort(key=lambda c: -c[0])
@@ -369,7 +377,9 @@ def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
             if speaks:
                 return None  # someone else has the floor, and "she" is not them
             continue
-        if name not in named:
+        if speaks and not name:
+            return None
+        if name and name not in named:
             named.append(name)
         if speaks:
             return name
@@ -496,7 +506,10 @@ def _cue_candidates(doc: Any, lo: int, hi: int, spans: list[Span]) -> list[Any]:
     for tok in doc.char_span(lo, hi, alignment_mode="expand") or []:
         if _inside(tok.idx, spans):
             continue
-        speech = tok.lemma_.lower() in SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"}
+        # not passive: "will be added", "was described", "X, alleged to have …"
+        speech = tok.lemma_.lower() in SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"} and not any(
+            c.dep_ == "auxpass" for c in tok.children) and not (
+            tok.tag_ == "VBN" and tok.dep_ in {"acl", "amod"})
         according = (tok.lower_ == "according" and tok.i + 1 < len(doc)
                      and doc[tok.i + 1].lower_ == "to")
         if speech or according:
@@ -516,6 +529,16 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
             return name, written, "according to"
         return None, None, "according to"
     subj = [c for c in cue.children if c.dep_ in SUBJECT_DEPS]
+    if not subj and cue.tag_ == "VBG" and cue.dep_ in {"advcl", "conj", "xcomp"}:
+        # "X said the government “lied”, adding that …": the participle may hang on the
+        # reported verb; its speaker is the subject of the speech verb above it
+        head = cue.head
+        while head.head is not head and not (
+                head.lemma_.lower() in SPEECH_VERBS and any(
+                    c.dep_ == "nsubj" for c in head.children)):
+            head = head.head
+        subj = [c for c in head.children if c.dep_ == "nsubj"] if (
+            head.lemma_.lower() in SPEECH_VERBS) else []
     if not subj and cue.dep_ in {"conj", "advcl"} and cue.head.pos_ in {"VERB", "AUX"}:
         subj = [c for c in cue.head.children if c.dep_ == "nsubj"]
     if not subj and cue.dep_ == "xcomp":
@@ -528,6 +551,11 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # the object when the verb opens its clause right after the quotation
         subj = [c for c in cue.children if c.dep_ in {"dobj", "attr"} and c.i > cue.i
                 and c.pos_ in {"NOUN", "PROPN"}]
+    if not subj and cue.i > 0 and doc[cue.i - 1].pos_ == "PROPN" and (
+            doc[cue.i - 1].dep_ in {"appos", "compound", "dobj", "pobj"}):
+        # "…,” team general manager A.J. Smith said": a name the parser hung elsewhere
+        # but that stands right before the verb is its speaker
+        subj = [doc[cue.i - 1]]
     if not subj and cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ == "PROPN":
         # inverted "…,” said Ron Howard, the director of …": the parser may hang the name on
         # a later verb, but a name right after the cue is its speaker
