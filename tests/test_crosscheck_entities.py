@@ -53,3 +53,19 @@ def test_types_from_the_name_and_the_story() -> None:
     assert _corrected_type("place", ms("Vellmar"), set(), set()) == "place"
     assert _corrected_type("place", ms("Kestrel"), {"kestrel"}, set()) == "organisation"
     assert _corrected_type("place", ms("Kestrel"), set(), {("a", 0)}) == "organisation"
+
+
+def test_a_lone_surname_typed_org_joins_its_person() -> None:
+    """spaCy-small often types a bare surname ORG ("Brandtner said"); it is the one person
+    whose last name it is, but an acronym or an institution's word never joins a person."""
+    from storyweave.crosscheck.entities import _Group, _Mention, _surname
+
+    def group(text: str, label: str) -> _Group:
+        key = tuple(text.lower().split())
+        return _Group(key, [_Mention("a", 0, text, label, 0, len(text), key)])
+
+    person = group("Olaf Brandtner", "PERSON")
+    assert _surname(group("Brandtner", "ORG"), person)
+    assert not _surname(group("Olaf", "ORG"), person)  # a first name is not a surname
+    assert not _surname(group("BRANDTNER", "ORG"), person)  # an acronym-like capital word
+    assert not _surname(group("Times", "ORG"), group("Ada Times", "PERSON"))

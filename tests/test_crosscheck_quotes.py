@@ -146,3 +146,107 @@ def test_quote_cut_by_line_breaks_and_lead_in_sentence(more_quotes) -> None:
     assert q["speaker"] == "Jonas Varga"
     assert _speaker(more_quotes, "Nothing in this plan")["speaker"] == "Jonas Varga"
     assert "ministry" in (_speaker(more_quotes, "within its powers")["speaker"] or "")
+
+
+E = Article(id="e", source="Lakeside Echo", title="Library plans", body=(
+    "The county library will close two branches next year.\n\n"
+    "Councillor Ruth Abernathy spoke to residents on Tuesday. \u201cThe branches cost more "
+    "than the whole book budget,\u201d she said.\n\n"
+    "Hollingworth wrote to the council that Dunmore was not staying on as director. "
+    "\u201cWe will miss a careful manager,\u201d she wrote.\n\n"
+    "Retired teacher Olaf Brandtner, a resident of Millbrook, said: \u201cThe village loses "
+    "its only warm room in winter.\u201d\n\n"
+    "\u201cNobody asked the readers,\u201d Brandtner said. The inspector had a warning for "
+    "the council: \u201cDo not sell the buildings before the survey is done.\u201d\n\n"
+    "Mr. Castellanos chaired the meeting in the evening. \u201cThe vote was close and "
+    "fair,\u201d she said."))
+
+
+@pytest.fixture(scope="module")
+def coref_quotes(pipeline):
+    return pipeline.run([E], words=60).quotes
+
+
+def test_pronoun_finds_the_subject_of_the_previous_sentence(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "whole book budget")["speaker"] == "Ruth Abernathy"
+    # the main clause's subject, whatever type spaCy gave the bare surname, not the subject
+    # of the reported clause ("… that Dunmore was not staying on")
+    assert _speaker(coref_quotes, "careful manager")["speaker"] == "Hollingworth"
+
+
+def test_a_place_in_the_speakers_apposition_is_not_the_speaker(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "only warm room")["speaker"] == "Olaf Brandtner"
+
+
+def test_narrative_between_quotes_stops_the_continuation(coref_quotes) -> None:
+    assert _speaker(coref_quotes, "Nobody asked")["speaker"] == "Olaf Brandtner"
+    # "The inspector had a warning ...:" hands the floor on: not the last speaker
+    assert _speaker(coref_quotes, "before the survey")["speaker"] != "Olaf Brandtner"
+
+
+def test_pronoun_of_the_wrong_gender_leaves_the_speaker_unknown(coref_quotes) -> None:
+    # "she said" after "Mr. Castellanos": a guess would be wrong, so the speaker is unknown
+    assert _speaker(coref_quotes, "close and fair")["speaker"] is None
+
+
+F = Article(id="f", source="Metro Wire", title="Tram line", body=(
+    "The new tram line opened in Grafton on Monday.\n\n"
+    "\u201cEvery stop is now step-free,\u201d Mayor Ilse Lundqvist's spokesman said.\n\n"
+    "For years the line has been described as \u201ca project that never ends.\u201d\n\n"
+    "The likely outcome is \u201cfewer cars in the old town,\u201d argued the planners' "
+    "report. \u201cThe square will be quiet again,\u201d he added.\n\n"
+    "Dana Whitfield, a commuter, came to the opening. \u201cI never take the car now,\u201d "
+    "she is quoted as saying."))
+
+
+@pytest.fixture(scope="module")
+def description_quotes(pipeline):
+    return pipeline.run([F], words=60).quotes
+
+
+def test_a_description_with_a_name_in_it_is_not_that_name(description_quotes) -> None:
+    # the mayor's spokesman speaks, not the mayor
+    assert _speaker(description_quotes, "step-free")["speaker"] == (
+        "Mayor Ilse Lundqvist's spokesman")
+
+
+def test_passive_speech_verb_subject_is_not_the_speaker(description_quotes) -> None:
+    assert _speaker(description_quotes, "never ends")["speaker"] is None
+
+
+def test_an_inanimate_subject_is_not_a_speaker(description_quotes) -> None:
+    assert _speaker(description_quotes, "fewer cars")["speaker"] != "The likely outcome"
+    # "he added" after a report spoke: a report is not a "he"
+    assert _speaker(description_quotes, "quiet again")["speaker"] is None
+    assert _speaker(description_quotes, "take the car")["speaker"] == "Dana Whitfield"
+
+
+G = Article(id="g", source="Valley Times", title="Mill closes", body=(
+    "The paper mill in Rosendal will close in March.\n\n"
+    "Union secretary Nils Brekke said the owners had \u201cbroken every promise\u201d, adding "
+    "that the workers would fight the decision.\n\n"
+    "Brekke, alleged to have leaked the plan, is accused of \u201cdisloyal conduct\u201d by "
+    "the owners.\n\n"
+    "Hamsun Group bought the mill two years ago. \u201cWe regret the loss of the jobs,\u201d "
+    "he said."))
+
+
+@pytest.fixture(scope="module")
+def participle_quotes(pipeline):
+    return pipeline.run([G], words=60).quotes
+
+
+def test_participle_cue_takes_the_speaker_of_the_speech_verb(participle_quotes) -> None:
+    # "X said the owners had “…”, adding …": the speaker is X, never "the owners"
+    assert _speaker(participle_quotes, "broken every promise")["speaker"] == "Nils Brekke"
+
+
+def test_reduced_passive_is_no_cue(participle_quotes) -> None:
+    # "Brekke, alleged to have …, is accused of “…” by the owners": not Brekke's words
+    assert [q["speaker"] for q in participle_quotes
+            if "disloyal conduct" in q["text"]] in ([], [None], ["owners"], ["the owners"])
+
+
+def test_an_organisation_taking_the_floor_leaves_he_unknown(participle_quotes) -> None:
+    # "Hamsun Group bought …. “…,” he said": not the group, and not Brekke from before
+    assert _speaker(participle_quotes, "regret the loss")["speaker"] is None

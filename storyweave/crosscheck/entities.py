@@ -188,6 +188,15 @@ def _subsequence_at_edge(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
     return n < len(full) and (full[:n] == short or full[-n:] == short)
 
 
+def _surname(short: _Group, big: _Group) -> bool:
+    """A lone surname spaCy-small typed as an organisation or place ("Brandtner said" after
+    "Olaf Brandtner") is that person when it is the full name's last word and looks like no
+    institution (no acronym, no "Ministry", "Times", ...)."""
+    if len(short.key) != 1 or short.key[0] != big.key[-1] or short.key[0] in ORG_WORDS:
+        return False
+    return not any(m.text.isupper() for m in short.mentions)
+
+
 def _acronym(full: tuple[str, ...]) -> str:
     return "".join(t[0] for t in full if t not in SMALL)
 
@@ -221,7 +230,7 @@ def build_entities(story: Story) -> EntityIndex:
     def compatible(short: _Group, big: _Group) -> bool:
         if short.kind == big.kind:
             return True
-        return big.kind == "person" and short.has_label("PERSON")
+        return big.kind == "person" and (short.has_label("PERSON") or _surname(short, big))
 
     for jkey, g in groups.items():
         if len(g.key) >= 2 and not any(len(f.key) > len(g.key) for f in full):

@@ -46,7 +46,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyweave.crosscheck.common import jaccard, sentence_at, words
-from storyweave.crosscheck.entities import EntityIndex, build_entities
+from storyweave.crosscheck.entities import (
+    EVENT_WORDS,
+    ORG_WORDS,
+    TITLES,
+    Entity,
+    EntityIndex,
+    build_entities,
+)
 from storyweave.model import AnalyzedArticle, Story
 
 SPEECH_VERBS = {
@@ -61,10 +68,54 @@ SPEECH_VERBS = {
     # ("NPR's X suspects that China is “feeling a bit more secure”")
     "suspect", "believe", "think", "fear", "purport", "allege", "charge",
 }
+# common nouns that can name a speaker (besides ORG_WORDS, TITLES and agent nouns)
+SPEAKER_NOUNS = {
+    "official", "source", "spokesman", "spokeswoman", "spokesperson", "aide", "expert",
+    "analyst", "witness", "friend", "family", "relative", "neighbour", "neighbor", "rep",
+    "representative", "star", "actress", "actor", "executive", "staff", "pair",
+    "couple", "duo", "trio", "wife", "husband", "mother", "father", "son", "daughter",
+    "sister", "brother", "widow", "child", "parent", "man", "woman", "boy", "girl", "people",
+    "person", "victim", "survivor", "candidate", "government", "ministry", "military",
+    "statement", "report", "memo", "memorandum", "letter", "release", "filing", "complaint",
+    "document", "website", "site", "bio", "handbook", "study", "survey", "poll", "paper",
+    "newspaper", "magazine", "editorial", "blog", "post", "tweet", "campaign", "team",
+    "club", "firm", "authorities", "authority", "diplomat", "envoy", "delegate", "lawmaker",
+    "legislator", "senator", "activist", "protester", "scientist", "researcher", "doctor",
+    "nurse", "guard", "soldier", "troops", "cop", "police", "juror", "jury", "panel",
+    "prosecution", "defence", "defense", "counsel", "agent", "insider", "observer", "critic",
+    "fan", "student", "colleague", "partner", "boss", "chief", "head", "leader", "host",
+    "owner", "operator", "organiser", "organizer", "regime", "state", "county", "city",
+    "town", "village", "embassy", "consulate", "industry", "employer", "union", "monitor",
+}
+NOT_AGENTS = {"winter", "summer", "number", "matter", "letter", "paper", "order", "border",
+              "water", "weather", "error", "factor", "sector", "center", "centre", "moment",
+              "comment", "statement", "element", "content", "event", "extent", "percent",
+              "payment", "agreement", "argument", "document", "incident", "accident",
+              "talent", "amount", "account", "plant", "grant", "quarter", "chapter",
+              "character", "answer", "power", "tower", "corner", "register", "meter",
+              "filter", "monitor", "motor", "mirror", "honor", "labor", "color",
+              "favor", "behavior", "humor", "rumor", "vapor", "terror", "horror", "ancient",
+              "recent", "present", "parliament"}
+# speaker nouns that are never a "he" or "she"
+NONPERSON_NOUNS = {
+    "statement", "report", "memo", "memorandum", "letter", "release", "filing", "complaint",
+    "document", "website", "site", "bio", "handbook", "study", "survey", "poll", "paper",
+    "newspaper", "magazine", "editorial", "blog", "post", "tweet", "government", "ministry",
+    "military", "campaign", "team", "club", "firm", "authorities", "authority", "regime",
+    "state", "county", "city", "town", "village", "embassy", "consulate", "industry",
+    "panel", "jury", "family", "pair", "couple", "duo", "trio", "staff", "people", "troops",
+    "prosecution", "defence", "defense", "union", "administration",
+}
+# verbs that only ever mean saying ("continue", "point", "post" need not)
+SAYING = {"say", "tell", "write", "state", "explain", "insist", "warn", "claim", "declare",
+          "announce", "argue", "reply", "respond", "testify", "add", "tweet"}
 PAIRS = {"“": "”", "«": "»", "„": "“", "``": "''"}
 MIN_WORDS = 4
 MAX_CHARS = 1500
 PRONOUNS_PERSON = {"he", "she", "him", "her"}
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+REFLEXIVE = {"himself": "m", "herself": "f"}
+HONORIFIC_GENDER = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f", "sir": "m", "dame": "f"}
 PRONOUNS_UNKNOWN = {"it", "they", "i", "we", "you", "this", "that", "who", "which", "one"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # words that carry a speaker's judgement: a two- or three-word quotation holding one is
@@ -189,44 +240,178 @@ def _inside(i: int, spans: list[Span]) -> bool:
 
 @dataclass
 class Recent:
-    """The last quote's named speaker: the first candidate for a following "he said"."""
+    """The last quote's named speaker: the first candidate for a following "he said"
+    (``None`` when that speaker was unknown or no person: the floor passed, to no one)."""
 
-    name: str
+    name: str | None
     end: int  # where that quote's sentence ends
 
 
-def _is_subject(doc: Any, start: int, end: int) -> bool:
+def _subject_root(doc: Any, start: int, end: int) -> Any | None:
+    """The token heading a name mention when the mention is a clause's subject, else None."""
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
-        return False
+        return None
     root = span.root
     while root.dep_ in {"compound", "appos", "poss"} and root.head is not root:
         root = root.head
-    return root.dep_ in SUBJECT_DEPS
+    return root if root.dep_ in SUBJECT_DEPS else None
+
+
+def _main_clause(verb: Any) -> bool:
+    """Whether a verb heads its sentence's main clause (the root, or a clause joined to it
+    by "and"/"but"): its subject is the sentence's topic, unlike the subject of a reported or
+    subordinate clause ("Meyer wrote that Catherine is not continuing")."""
+    while verb.dep_ == "conj" and verb.head is not verb:
+        verb = verb.head
+    return verb.dep_ == "ROOT"
+
+
+def _speech(verb: Any) -> bool:
+    """A speech verb at any depth: the one who says ("quoted Mr Xi saying ...") is the
+    current speaker even in a reported clause."""
+    return verb.lemma_.lower() in SAYING and verb.pos_ in {"VERB", "AUX"}
+
+
+def _gender(ent: Entity, article: AnalyzedArticle) -> str | None:
+    """'m' or 'f' where the article itself says: an honorific ("Mr", "Ms"), a reflexive in
+    a clause the person is the subject of ("X has checked herself in"), or the pronoun
+    subject of what the person is reported to say ("Page said she grew up ..."). No name
+    lists: a first name tells nothing here, so this is mostly None."""
+    doc = article.doc
+    for m in ent.mentions:
+        first = m.text.split()[0].lower().rstrip(".") if m.text.split() else ""
+        if first in HONORIFIC_GENDER:
+            return HONORIFIC_GENDER[first]
+        if doc is None or m.article != article.id:
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        if span.start > 0 and doc[span.start - 1].lower_.rstrip(".") in HONORIFIC_GENDER:
+            return HONORIFIC_GENDER[doc[span.start - 1].lower_.rstrip(".")]
+        root = _subject_root(doc, m.start, m.end)
+        if root is None:
+            continue
+        gender = _reflexive_gender(root)
+        if gender is None and _speech(root.head):
+            gender = next((PRONOUN_GENDER[t.lower_] for c in root.head.children
+                           if c.dep_ == "ccomp" for t in c.children
+                           if t.dep_ == "nsubj" and t.lower_ in {"he", "she"}), None)
+        if gender is not None:
+            return gender
+    return None
+
+
+def _reflexive_gender(root: Any) -> str | None:
+    """'m'/'f' from "himself"/"herself" among the clause's own words ("X never presented
+    herself as ..."), the one pronoun that must refer to the clause's subject."""
+    for tok in root.head.children:
+        if tok.lower_ in REFLEXIVE:
+            return REFLEXIVE[tok.lower_]
+    return None
+
+
+def _may_be_person(m: Any, ent: Entity, outlets: set[str]) -> bool:
+    """Whether a name spaCy typed as an organisation can still be the "he"/"she" of the next
+    quote: spaCy-small tags many surnames and foreign names ORG ("Meyer penned a letter").
+    A name of one or two words, not an acronym, outlet or a name with an institution's word
+    in it ("Ministry", "Times") is allowed when it is a main clause's subject."""
+    if ent.type == "person":
+        return True
+    if ent.type != "organisation" or len(m.key) > 2 or set(m.key) & (ORG_WORDS | EVENT_WORDS):
+        return False
+    letters = [ch for ch in m.text if ch.isalpha()]
+    if letters and all(ch.isupper() for ch in letters):
+        return False
+    return " ".join(m.key) not in outlets
+
+
+def _outlets(article: AnalyzedArticle) -> set[str]:
+    source = getattr(article.article, "source", "") or ""
+    return {" ".join(words(source))} if source else set()
 
 
 def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
-                quote_start: int, recent: Recent | None) -> str | None:
+                quote_start: int, recent: Recent | None, pronoun: str = "",
+                outlets: set[str] | None = None) -> str | None:
     """The person a "he"/"she" before a quotation stands for.
 
     News writing keeps its current speaker: after an attributed quote, "he said" is that
-    speaker unless another person has since become the subject of a sentence (a name met as
-    an object or inside a phrase, "the director of Frost/Nixon", does not take over). With no
-    earlier speaker, the last person who was a subject, else the last person named.
+    speaker unless another person has since become the subject of a main clause or of a
+    speech verb (a name met as an object, inside a phrase, "the director of Frost/Nixon", or
+    as the subject of a reported clause, "she wrote that Catherine is not continuing", does
+    not take over).
+    A person whose gender the story shows (Mr, Ms, "herself") is passed over for the wrong
+    pronoun. With no earlier speaker and no subject, the one person named, if only one was;
+    otherwise unknown: a guess would cost precision.
     """
+    want = PRONOUN_GENDER.get(pronoun.lower())
     skip = [(s.open_at, s.close_at) for s in spans]
     doc = article.doc
-    last_any: str | None = None
-    for m, ent in index.mentions_before(article.id, quote_start, {"person"}, skip):
-        if recent is not None and m.end <= recent.end:
+    lo = recent.end if recent is not None else 0
+    cands: list[tuple[int, str, Any, str | None]] = []  # (start, name, subject root, gender)
+    kinds = {"person", "organisation", "place"}
+    for m, ent in index.mentions_before(article.id, quote_start, kinds, skip):
+        if m.end <= lo and recent is not None:
             break
-        if last_any is None:
-            last_any = ent.name
-        if _is_subject(doc, m.start, m.end):
-            return ent.name
+        root = _subject_root(doc, m.start, m.end)
+        if ent.type != "person" and root is None:
+            continue
+        gender = _gender(ent, article) or (_reflexive_gender(root) if root is not None else None)
+        if ent.type != "person" and (gender is None and not any(
+                x.label == "PERSON" for x in ent.mentions) or not _may_be_person(
+                m, ent, outlets or set())):
+            # an organisation or place took the floor ("Hamas fired …", "Hamsun Group
+            # bought …"), or a name spaCy typed ORG that nothing shows to be a person
+            # ("Meyer penned …"): it is not the "he", and nor is anyone before it
+            cands.append((m.start, "", root, None))
+            continue
+        cands.append((m.start, ent.name, root, gender))
+    cands += _untagged_subjects(article, index, lo, quote_start, skip)
+    cands.sort(key=lambda c: -c[0])
+    named: list[str] = []
+    for _, name, root, gender in cands:
+        speaks = root is not None and (_main_clause(root.head) or _speech(root.head))
+        if want and gender and gender != want:
+            if speaks:
+                return None  # someone else has the floor, and "she" is not them
+            continue
+        if speaks and not name:
+            return None
+        if name and name not in named:
+            named.append(name)
+        if speaks:
+            return name
     if recent is not None:
-        return recent.name
-    return last_any
+        if recent.name is None:
+            return None
+        ent = next((e for e in index.entities if e.name == recent.name), None)
+        gender = _gender(ent, article) if ent is not None else None
+        return None if want and gender and gender != want else recent.name
+    return named[0] if len(named) == 1 else None
+
+
+def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi: int,
+                       skip: list[tuple[int, int]]) -> list[tuple[int, str, Any, None]]:
+    """Proper-noun subjects spaCy gave no entity ("Hollingworth wrote to the council"): a
+    surname the small model missed is still the sentence's topic."""
+    span = article.doc.char_span(lo, hi, alignment_mode="contract")
+    out = []
+    for tok in span or []:
+        if tok.dep_ not in SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+            continue
+        if tok.text.isupper() or any(a <= tok.idx < b for a, b in skip):
+            continue
+        words_ = [c for c in tok.children if c.dep_ == "compound" and c.pos_ == "PROPN"
+                  and c.i < tok.i] + [tok]
+        first = words_[0]
+        if index.at(article.id, first.idx, tok.idx + len(tok.text)) is not None:
+            continue
+        if {w.lower_ for w in words_} & (ORG_WORDS | EVENT_WORDS):
+            continue
+        out.append((first.idx, " ".join(w.text for w in words_), tok, None))
+    return out
 
 
 def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
@@ -237,8 +422,12 @@ def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> 
     inside the phrase; "a friend of John Smith said" does not, so only these shapes count.
     """
     cands = []
-    if token.pos_ == "PROPN":
-        cands = [t for t in token.subtree if t.i > token.i and t.dep_ not in {"relcl", "acl"}]
+    if token.pos_ == "PROPN" and token.text[:1].isupper():
+        # an apposition describes the speaker ("Bayram-aga, a voter in Ashgabat"): a name
+        # inside it is not the speaker's
+        cut = {t.i for c in token.children if c.dep_ in {"relcl", "acl", "appos"}
+               for t in c.subtree}
+        cands = [t for t in token.subtree if t.i > token.i and t.i not in cut]
     for child in token.children:
         if child.dep_ == "prep" and child.lower_ in {"as", "including", "like"}:
             cands += [t for t in child.subtree if t.pos_ == "PROPN"]
@@ -246,7 +435,8 @@ def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> 
         ent = index.at(article.id, t.idx, t.idx + len(t.text))
         if ent is not None and ent.type == "person":
             return ent.name
-    if token.pos_ == "PROPN" and cands and cands[-1].pos_ == "PROPN" and cands[-2:-1] and (
+    if token.pos_ == "PROPN" and token.text[:1].isupper() and cands and cands[-1].pos_ == (
+            "PROPN") and cands[-2:-1] and (
             cands[-2].pos_ == "PROPN" and cands[-2].dep_ == "compound"):
         # "Secretary of the Interior Dirk Kempthorne", the name mistagged as part of an
         # organisation: the title's last two capitalised words are the name
@@ -260,7 +450,8 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
     """(speaker, as written) for the subject token of a speech verb."""
     low = token.lower_
     if low in PRONOUNS_PERSON:
-        return _antecedent(article, index, spans, quote_start, recent), token.text
+        return _antecedent(article, index, spans, quote_start, recent, low,
+                           _outlets(article)), token.text
     if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
         return None, token.text
     doc = token.doc
@@ -283,17 +474,31 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
                 return ent.name, sub.text
     left = token.left_edge.i
     phrase = doc[left:token.i + 1]
-    ent = index.at(article.id, phrase.start_char, phrase.end_char)
-    if ent is not None and ent.type in {"person", "organisation"}:
-        return ent.name, phrase.text
-    if token.pos_ == "PROPN":  # a name spaCy did not tag: "the Porthaven Courier"
-        name = phrase.text
+    if token.pos_ == "PROPN":
+        ent = index.at(article.id, phrase.start_char, phrase.end_char)
+        if ent is not None and ent.type in {"person", "organisation"}:
+            return ent.name, phrase.text
+        name = phrase.text  # a name spaCy did not tag: "the Porthaven Courier"
         if phrase[0].lower_ in {"the", "a", "an"} and len(phrase) > 1:
             name = phrase[1:].text
         return name, phrase.text
-    if token.pos_ == "NOUN":
+    if token.pos_ == "NOUN" and _speaker_noun(token):
+        # a description, even with a name in it: "Reid's rep", "the Navy chief" are not
+        # Reid or the Navy; kept as written ("the defence ministry", "a source")
         return phrase.text, phrase.text
     return None, phrase.text
+
+
+def _speaker_noun(token: Any) -> bool:
+    """Whether a common noun can name who speaks: a person, a group or a document ("an
+    official", "the ministry", "the statement"), not "the likely result" or "the debt
+    crisis". Agent nouns (-er, -or, -ist, -ian, -ant, -ent: "teacher", "analyst",
+    "resident") count; other nouns only from the lists."""
+    low = token.lemma_.lower()
+    if low in SPEAKER_NOUNS or low in ORG_WORDS or low in TITLES:
+        return True
+    return len(low) > 4 and low.endswith(("er", "or", "ist", "ian", "ant", "ent")) and (
+        low not in NOT_AGENTS)
 
 
 def _cue_candidates(doc: Any, lo: int, hi: int, spans: list[Span]) -> list[Any]:
@@ -301,7 +506,10 @@ def _cue_candidates(doc: Any, lo: int, hi: int, spans: list[Span]) -> list[Any]:
     for tok in doc.char_span(lo, hi, alignment_mode="expand") or []:
         if _inside(tok.idx, spans):
             continue
-        speech = tok.lemma_.lower() in SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"}
+        # not passive: "will be added", "was described", "X, alleged to have …"
+        speech = tok.lemma_.lower() in SPEECH_VERBS and tok.pos_ in {"VERB", "AUX"} and not any(
+            c.dep_ == "auxpass" for c in tok.children) and not (
+            tok.tag_ == "VBN" and tok.dep_ in {"acl", "amod"})
         according = (tok.lower_ == "according" and tok.i + 1 < len(doc)
                      and doc[tok.i + 1].lower_ == "to")
         if speech or according:
@@ -321,6 +529,16 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
             return name, written, "according to"
         return None, None, "according to"
     subj = [c for c in cue.children if c.dep_ in SUBJECT_DEPS]
+    if not subj and cue.tag_ == "VBG" and cue.dep_ in {"advcl", "conj", "xcomp"}:
+        # "X said the government “lied”, adding that …": the participle may hang on the
+        # reported verb; its speaker is the subject of the speech verb above it
+        head = cue.head
+        while head.head is not head and not (
+                head.lemma_.lower() in SPEECH_VERBS and any(
+                    c.dep_ == "nsubj" for c in head.children)):
+            head = head.head
+        subj = [c for c in head.children if c.dep_ == "nsubj"] if (
+            head.lemma_.lower() in SPEECH_VERBS) else []
     if not subj and cue.dep_ in {"conj", "advcl"} and cue.head.pos_ in {"VERB", "AUX"}:
         subj = [c for c in cue.head.children if c.dep_ == "nsubj"]
     if not subj and cue.dep_ == "xcomp":
@@ -328,10 +546,28 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # suspects; "wants to say": with no object, its subject
         head = list(cue.head.children)
         subj = [c for c in head if c.dep_ == "dobj"] or [c for c in head if c.dep_ == "nsubj"]
+    if not subj and cue.i > 0 and doc[cue.i - 1].is_punct:
+        # inverted "…,” argued the planners' report": the parser may take the speaker for
+        # the object when the verb opens its clause right after the quotation
+        subj = [c for c in cue.children if c.dep_ in {"dobj", "attr"} and c.i > cue.i
+                and c.pos_ in {"NOUN", "PROPN"}]
+    if not subj and cue.i > 0 and doc[cue.i - 1].pos_ == "PROPN" and (
+            doc[cue.i - 1].dep_ in {"appos", "compound", "dobj", "pobj"}):
+        # "…,” team general manager A.J. Smith said": a name the parser hung elsewhere
+        # but that stands right before the verb is its speaker
+        subj = [doc[cue.i - 1]]
     if not subj and cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ == "PROPN":
         # inverted "…,” said Ron Howard, the director of …": the parser may hang the name on
         # a later verb, but a name right after the cue is its speaker
         subj = [doc[cue.i + 1]]
+    if not subj and cue.dep_ == "pcomp" and cue.head.head.lemma_.lower() == "quote":
+        # "she is quoted as saying": the one quoted is the speaker
+        subj = [c for c in cue.head.head.children if c.dep_ == "nsubjpass"]
+    elif subj and subj[0].dep_ == "nsubjpass":
+        # "he has been described as …", "the plan was called …": the subject of a passive
+        # speech verb is spoken about; the speaker is its agent ("by the mayor"), if named
+        subj = [g for c in cue.children if c.dep_ == "agent" for g in c.children
+                if g.dep_ == "pobj"]
     if not subj:
         return None, None, cue.text
     name, written = _name_of(subj[0], article, index, spans, quote_start, recent)
@@ -387,6 +623,30 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
     return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
 
 
+def _personal(name: str, written: str | None, index: EntityIndex) -> bool:
+    """Whether a speaker can be a "he" or "she": a person, or a description of one
+    ("a senior officer"), not an organisation or a document ("the ministry", "the report")."""
+    if (written or "").lower() in PRONOUNS_PERSON:
+        return True  # taken to be a person already ("she said" after "Meyer wrote")
+    ent = next((e for e in index.entities if e.name == name), None)
+    if ent is not None:
+        return ent.type == "person"
+    head = words(written or name)[-1:] or [""]
+    return head[0] not in ORG_WORDS and head[0] not in NONPERSON_NOUNS
+
+
+def _narrative(article: AnalyzedArticle, prev: Found, cur: Found) -> bool:
+    """Whether words other than the earlier quote's own cue stand between two quotations:
+    "“…,” he said. “…”" runs on, "“…” The judge had advice for X: “…”" gives the floor to
+    someone else, so the later quote does not simply continue the earlier one."""
+    lo, hi = prev.extra["close_at"], cur.extra["open_at"]
+    cue_at = prev.extra.get("cue_at", -1)
+    if lo <= cue_at < hi:
+        sent = sentence_at(article, cue_at)
+        lo = max(lo, sent.end) if sent is not None else hi
+    return any(ch.isalpha() for ch in article.clean.body[lo:hi])
+
+
 def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Found]:
     doc = article.doc
     text = article.clean.body
@@ -420,6 +680,7 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         f = Found(article.id, span.start, span.end, content,
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
         f.extra["last_paragraph"] = closing.paragraph
+        f.extra["close_at"], f.extra["open_at"] = span.close_at, span.open_at
         if cands:
             def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
                 if tok.idx >= own_end:  # the next sentence: only when the quote's has none
@@ -440,12 +701,17 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if f.cue is None and first.index > 0:
             _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
-        if f.speaker and f.keep and f.cue is not None:
-            recent = Recent(f.speaker, closing.end)
+        if f.keep and f.cue is not None:
+            # someone spoke: the floor passes to them, and a "he"/"she" can take it up only
+            # from a person, never from a report, a ministry or an unknown speaker
+            personal = f.speaker is not None and _personal(f.speaker, f.speaker_text, index)
+            recent = Recent(f.speaker if personal else None, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
+    # (not over narrative: "The judge had advice for ...:" hands the floor on)
     for prev, cur in zip(found, found[1:], strict=False):
         if cur.cue is None and cur.speaker is None and prev.speaker and (
-                cur.paragraph - prev.extra["last_paragraph"] in (0, 1)):
+                cur.paragraph - prev.extra["last_paragraph"] in (0, 1)) and not _narrative(
+                article, prev, cur):
             cur.speaker, cur.speaker_text = prev.speaker, prev.speaker_text
             cur.extra["continued"] = True
     return [f for f in found if f.keep and (f.words >= MIN_WORDS or f.cue is not None)]
