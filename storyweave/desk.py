@@ -166,6 +166,32 @@ def search_view(store: Store, query: str, limit: int = 50) -> list[dict]:
     return [{"story": cards[sid], "hits": hits} for sid, hits in groups.items() if sid in cards]
 
 
+#: Matches on one page of search results. A page of every story among the best 100 matches
+#: (about 30 cards) cost twice the server time of this one (benchmarks/web_load.py, search
+#: at 8 clients), for results below the first screen that a "more" link reaches as well.
+SEARCH_PAGE = 20
+
+
+def search_results(store: Store, query: str, page: int = 1,
+                   per_page: int = SEARCH_PAGE) -> dict[str, Any]:
+    """One page of matches grouped by story: ``{groups, page, more}``.
+
+    Pages cut the merged ranking of articles and summaries; each index is ranked down to the
+    end of the page (plus one, to know whether a next page exists), so page N is exactly the
+    N-th slice of the full ranking. A story already shown on an earlier page is not repeated.
+    """
+    hits = store.search(query, limit=per_page * page + 1)
+    earlier = {h["story_id"] for h in hits[:per_page * (page - 1)]}
+    groups: dict[str, list[dict]] = {}
+    for hit in hits[per_page * (page - 1):per_page * page]:
+        if hit["story_id"] not in earlier:
+            groups.setdefault(hit["story_id"], []).append(hit)
+    cards = {c["id"]: c for c in story_cards(store, list(groups))}
+    return {"groups": [{"story": cards[sid], "hits": h} for sid, h in groups.items()
+                       if sid in cards],
+            "page": page, "more": len(hits) > per_page * page}
+
+
 def entity_view(store: Store, name: str) -> dict[str, Any] | None:
     """The stories an entity appears in and the quotes the reports give it."""
     ids = store.entity_story_ids(name)

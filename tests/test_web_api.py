@@ -153,6 +153,30 @@ def test_token_guards_writes(db, pipeline):
         assert c.get("/api/v1/stories").status_code == 200  # reads stay open
 
 
+def test_search_pages_cut_the_full_ranking_in_order(client):
+    from storyweave import desk
+
+    with Store(client.path) as store:
+        ranking = store.search("the", limit=1000)
+        assert len(ranking) > 12  # the stored outlets' texts: a common word matches widely
+        shown: set[str] = set()
+        for page in (1, 2, 3):
+            got = desk.search_results(store, "the", page, per_page=4)
+            expect: list[str] = []
+            for hit in ranking[4 * (page - 1):4 * page]:
+                if hit["story_id"] not in shown and hit["story_id"] not in expect:
+                    expect.append(hit["story_id"])
+            assert [g["story"]["id"] for g in got["groups"]] == expect
+            assert got["more"] == (len(ranking) > 4 * page)
+            shown.update(h["story_id"] for h in ranking[:4 * page])
+    first = client.get("/search", params={"q": "the"})
+    assert first.status_code == 200 and 'rel="next"' in first.text
+    assert 'rel="prev"' not in first.text
+    second = client.get("/search", params={"q": "the", "page": 2})
+    assert second.status_code == 200 and 'rel="prev"' in second.text
+    assert client.get("/search", params={"q": "the", "page": 0}).status_code == 422
+
+
 def test_search_phrases_prefixes_and_operators(client):
     sid = client.info["example_story"]
     hits = client.get("/api/v1/search", params={"q": '"Kim Jong Un"'}).json()

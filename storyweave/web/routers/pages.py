@@ -82,11 +82,13 @@ def story_page(request: Request, story_id: str, store: StoreDep,
 
 @router.get("/search", response_class=HTMLResponse, name="search_page")
 def search_page(request: Request, store: StoreDep, desk_: DeskDep,
-                q: str = Query("", max_length=500)) -> HTMLResponse:
+                q: str = Query("", max_length=500),
+                page_: int = Query(1, alias="page", ge=1, le=50)) -> HTMLResponse:
     # like the front page: this server's writes show at once, another process's within 5 s
-    groups = desk_.cached(("search", q, 50, desk_.version), 5.0,
-                          lambda: desk.search_view(store, q)) if q.strip() else []
-    return page(request, "search.html", q=q, groups=groups)
+    found = desk_.cached(("search", q, page_, desk_.version), 5.0,
+                         lambda: desk.search_results(store, q, page_)) if q.strip() else {}
+    return page(request, "search.html", q=q, groups=found.get("groups", []),
+                page_no=page_, more=found.get("more", False))
 
 
 @router.get("/entities/{name:path}", response_class=HTMLResponse, name="entity_page")
