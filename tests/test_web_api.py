@@ -248,20 +248,27 @@ def test_background_worker_prepares_a_report(db, pipeline):
         assert r.status_code == 200 and r.json()["id"] == sid
 
 
-def test_migration_from_schema_1_indexes_existing_articles(tmp_path):
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    conn.executescript(MIGRATIONS[0])
+def old_store(path, version: int) -> dict:
+    """A store as schema ``version`` left it, holding one real article; returns the article."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:version]:
+        for statement in _statements(script):
+            conn.execute(statement)
     conn.execute("PRAGMA application_id = 1398240817")
-    conn.execute("PRAGMA user_version = 1")
+    conn.execute(f"PRAGMA user_version = {version}")
     rec = allsides_records(1)[0]
     conn.execute("INSERT INTO stories (id, headline, first_seen, last_seen, created_at, "
                  "updated_at) VALUES ('s1', ?, '2024', '2024', '2024', '2024')", (rec["title"],))
     conn.execute("INSERT INTO articles (id, content_hash, source, title, body, published, "
                  "ingested_at, origin, story_id) VALUES (?, 'h', ?, ?, ?, '2024', '2024', 'x', "
                  "'s1')", (rec["id"], rec["source"], rec["title"], rec["text"]))
-    conn.commit()
     conn.close()
+    return rec
+
+
+def test_migration_from_schema_1_indexes_existing_articles(tmp_path):
+    path = tmp_path / "old.db"
+    rec = old_store(path, 1)
     word = max(rec["text"].split(), key=len).strip(".,;:\"'")
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -270,19 +277,7 @@ def test_migration_from_schema_1_indexes_existing_articles(tmp_path):
 
 def test_migration_from_schema_2_rebuilds_the_article_index_with_prefixes(tmp_path):
     path = tmp_path / "v2.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    for script in MIGRATIONS[:2]:
-        for statement in _statements(script):
-            conn.execute(statement)
-    conn.execute("PRAGMA application_id = 1398240817")
-    conn.execute("PRAGMA user_version = 2")
-    rec = allsides_records(1)[0]
-    conn.execute("INSERT INTO stories (id, headline, first_seen, last_seen, created_at, "
-                 "updated_at) VALUES ('s1', ?, '2024', '2024', '2024', '2024')", (rec["title"],))
-    conn.execute("INSERT INTO articles (id, content_hash, source, title, body, published, "
-                 "ingested_at, origin, story_id) VALUES (?, 'h', ?, ?, ?, '2024', '2024', 'x', "
-                 "'s1')", (rec["id"], rec["source"], rec["title"], rec["text"]))
-    conn.close()
+    rec = old_store(path, 2)
     word = max(rec["text"].split(), key=len).strip(".,;:\"'")
     with Store(path) as store:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
