@@ -20,6 +20,7 @@ import numpy as np
 
 from storyweave.align import Alignment, similarity_matrix
 from storyweave.model import Sentence, SentenceRef, Summary, SummarySentence
+from storyweave.salience import cached_stemmer
 
 _FIRST_PERSON = re.compile(r"\b(?:we|us|our|I|me|my)\b")
 _QUOTE_CHARS = "\"“”'‘’"
@@ -281,10 +282,8 @@ class ConceptSummarizer(_CoverageBase):
 
     def concept_weights(self, alignment: Alignment) -> tuple[list[set[int]], np.ndarray]:
         """Each sentence's concept ids, and each concept's value."""
-        from nltk.stem.porter import PorterStemmer
-
         sentences = alignment.sentences
-        stem = PorterStemmer().stem
+        stem = cached_stemmer()
         stop = _stopwords()
         grams = [sentence_bigrams(s.text, stop, stem) for s in sentences]
         articles = {s.article for s in sentences}
@@ -523,14 +522,12 @@ class LearnedSummarizer(_CoverageBase):
         return np.clip(model.predict(sentence_features(alignment)), 1e-3, None)
 
     def select(self, alignment: Alignment, words: int, fill: bool = False) -> list[int]:
-        from nltk.stem.porter import PorterStemmer
-
         sentences = alignment.sentences
         n = len(sentences)
         if n == 0:
             return []
         worth = self.worth(alignment)
-        stem = PorterStemmer().stem
+        stem = cached_stemmer()
         stop = _stopwords()
         grams = [sentence_bigrams(s.text, stop, stem) for s in sentences]
         where: dict[tuple[str, str], set[str]] = {}
