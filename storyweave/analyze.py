@@ -49,15 +49,25 @@ def blas_threads(n: int = 1) -> Iterator[None]:
     two, on the 2-core machine under load 2). The results do not depend on it (tested in
     tests/test_batch.py, whose workers run with one thread).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
+    controller = _blas_controller()
+    if controller is None:
         yield
         return
-    import numpy  # noqa: F401 - threadpoolctl limits only the BLAS libraries already loaded
-
-    with threadpool_limits(n):
+    with controller.limit(limits=n, user_api="blas"):
         yield
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found once: finding them walks every
+    shared library of the process (18 ms here), too much to repeat for every story."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
+        return None
+    import numpy  # noqa: F401 - threadpoolctl sees only the BLAS libraries already loaded
+
+    return ThreadpoolController()
 
 
 def _cpu_ops() -> Any:

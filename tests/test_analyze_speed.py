@@ -94,3 +94,17 @@ def test_entity_table_is_built_once_per_story(example_dir, monkeypatch) -> None:
     second = Pipeline().run(articles)  # a new story object: its own table
     assert len(calls) == 2
     assert first.entities and first.quotes is not None and first.entities == second.entities
+
+
+def test_blas_threads_limits_inside_and_restores_after() -> None:
+    from threadpoolctl import threadpool_info
+
+    from storyweave.analyze import blas_threads
+
+    def counts() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = counts()
+    with blas_threads(1):
+        assert counts() and set(counts()) == {1}
+    assert counts() == before
