@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -49,7 +50,7 @@ def blas_threads(n: int = 1) -> Iterator[None]:
     two, on the 2-core machine under load 2). The results do not depend on it (tested in
     tests/test_batch.py, whose workers run with one thread).
     """
-    controller = _blas_controller()
+    controller = _blas_controller(len(sys.modules))
     if controller is None:
         yield
         return
@@ -58,9 +59,11 @@ def blas_threads(n: int = 1) -> Iterator[None]:
 
 
 @lru_cache(maxsize=1)
-def _blas_controller() -> Any:
-    """threadpoolctl's view of the loaded BLAS libraries, found once: finding them walks every
-    shared library of the process (18 ms here), too much to repeat for every story."""
+def _blas_controller(modules: int) -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found again only when the process
+    has imported more modules (which is how another BLAS, such as SciPy's, gets loaded):
+    finding them walks every shared library of the process (18 ms here), too much to repeat
+    for every story."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # scikit-learn's dependency; without it, BLAS keeps its default
