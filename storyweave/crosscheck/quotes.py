@@ -253,7 +253,7 @@ def _subject_root(doc: Any, start: int, end: int) -> Any | None:
     if span is None or not len(span):
         return None
     root = span.root
-    while root.dep_ in {"compound", "appos", "poss"} and root.head is not root:
+    while root.dep_ in {"compound", "appos", "poss"} and root.head.i != root.i:
         root = root.head
     return root if root.dep_ in SUBJECT_DEPS else None
 
@@ -262,7 +262,7 @@ def _main_clause(verb: Any) -> bool:
     """Whether a verb heads its sentence's main clause (the root, or a clause joined to it
     by "and"/"but"): its subject is the sentence's topic, unlike the subject of a reported or
     subordinate clause ("Meyer wrote that Catherine is not continuing")."""
-    while verb.dep_ == "conj" and verb.head is not verb:
+    while verb.dep_ == "conj" and verb.head.i != verb.i:
         verb = verb.head
     return verb.dep_ == "ROOT"
 
@@ -533,7 +533,7 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # "X said the government “lied”, adding that …": the participle may hang on the
         # reported verb; its speaker is the subject of the speech verb above it
         head = cue.head
-        while head.head is not head and not (
+        while head.head.i != head.i and not (
                 head.lemma_.lower() in SPEECH_VERBS and any(
                     c.dep_ == "nsubj" for c in head.children)):
             head = head.head
