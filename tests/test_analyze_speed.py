@@ -4,26 +4,13 @@ storyweave loads is the one it claims; the entity table is built once per story.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
+from shared_data import dev_clusters
 
 from storyweave.analyze import IndexedAttributeMatch, load_nlp
 
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "multi-news" / "dev.jsonl"
-
 
 def _dev_texts(clusters: int) -> list[str]:
-    if not DEV.is_file():
-        pytest.skip("../shared/data/multi-news/dev.jsonl is not beside the project")
-    texts: list[str] = []
-    with DEV.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i >= clusters:
-                break
-            texts += [a.get("text") or "" for a in json.loads(line)["articles"]]
-    return texts
+    return [a.get("text") or "" for rec in dev_clusters(clusters) for a in rec["articles"]]
 
 
 def test_indexed_attribute_ruler_matches_exactly_what_the_matcher_matches(example_dir) -> None:

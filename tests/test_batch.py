@@ -13,28 +13,22 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_data import DEV, dev_clusters
 
 from storyweave.batch import map_stories, parallel_map, story_inputs, to_line
 from storyweave.cli import main
 
-DEV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "multi-news" / "dev.jsonl"
 BAD_LINES = ['{"id": "empty", "articles": [{"text": ""}]}', "{not json", '["a", "list"]']
 
 
 def write_slice(path: Path, n: int, bad_after: int | None = 3) -> Path:
     """The first ``n`` dev clusters as a batch file (no summaries), with broken lines in the
     middle; the articles are read from ../shared, never copied into the project."""
-    if not DEV.is_file():
-        pytest.skip("../shared/data/multi-news/dev.jsonl is not beside the project")
     lines: list[str] = []
-    with DEV.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            if i >= n:
-                break
-            rec = json.loads(line)
-            lines.append(json.dumps({"id": rec["id"], "articles": rec["articles"]}))
-            if bad_after is not None and i + 1 == bad_after:
-                lines += BAD_LINES
+    for i, rec in enumerate(dev_clusters(n)):
+        lines.append(json.dumps({"id": rec["id"], "articles": rec["articles"]}))
+        if bad_after is not None and i + 1 == bad_after:
+            lines += BAD_LINES
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
