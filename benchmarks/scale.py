@@ -241,8 +241,9 @@ def main() -> None:
     where = machine()
     # a throw-away cluster on this machine: no usage report, no token (Ray 2.60 asks for
     # one by default; a real cluster keeps its own setting)
+    # workers at the pool's priority (Ray's default niceness is 15), as the README starts nodes
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", "RAY_worker_niceness": "0"}
     sw = [sys.executable, "-m", "storyweave", "summarize", "--no-progress", "--jsonl"]
     rows: list[tuple[str, dict[str, float], Path]] = []
     loads: list[float] = []

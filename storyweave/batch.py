@@ -225,6 +225,10 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
     started = False
     if not ray.is_initialized():
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+        # Ray starts its workers at niceness 15, below every other process: on a machine
+        # shared with anything else the map actors, which are the whole job, then lose
+        # their cores (the process pool's workers run at 0). A user's setting still wins.
+        os.environ.setdefault("RAY_worker_niceness", "0")
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                   "logging_level": "ERROR"}
         if address:

@@ -208,6 +208,8 @@ def test_story_page_refreshes_itself_when_its_account_is_ready(server, page, pip
     page.goto(server["base"] + f"/stories/{sid}")
     assert page.locator("#pending").is_visible()
     assert page.locator("section.summary").count() == 0
+    # no report yet, so no "updated" part: the metadata line must not end in a separator
+    assert not page.locator("p.meta").first.inner_text().strip().endswith("·")
     with Store(server["db"]) as store:  # what the server's report thread would do
         story_report(store, sid, pipeline=pipeline)
     page.wait_for_selector("section.summary", timeout=20000)
