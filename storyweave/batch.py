@@ -190,6 +190,10 @@ def _process_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: i
 # -- Ray
 
 _RAY_BLOCK = 16  # stories per Ray Data block
+# stories per Ray Data pipeline: the input is read lazily, one window at a time, so the
+# driver and the object store hold a window of stories, never the whole file (each window
+# starts its actor pool again: at 4,096 stories that is a few seconds in several minutes)
+_RAY_WINDOW = 4096
 
 
 class _RayMapper:
@@ -215,7 +219,7 @@ def _import_ray() -> Any:
 
 
 def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int | None,
-             address: str | None, chunksize: int) -> Iterator[Any]:
+             address: str | None, chunksize: int, window: int = _RAY_WINDOW) -> Iterator[Any]:
     import logging
 
     ray = _import_ray()
@@ -253,21 +257,22 @@ def _ray_map(make_worker: WorkerFactory, items: Iterable[Any], *, workers: int |
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # results in input order
         ctx.enable_progress_bars = False
-        rows = [{"seq": i, "item": pickle.dumps(item, protocol=5)}
-                for i, item in enumerate(items)]
-        if not rows:
-            return
-        # small blocks: results stream back a few stories at a time, not a quarter at once
-        blocks = max(1, min(len(rows), max(4 * size, -(-len(rows) // _RAY_BLOCK))))
-        ds = ray.data.from_items(rows, override_num_blocks=blocks)
-        ds = ds.map_batches(_RayMapper, fn_constructor_args=(make_worker,),
-                            compute=ActorPoolStrategy(size=size),
-                            batch_size=max(chunksize, _RAY_BLOCK),  # one call per block
-                            num_cpus=1, batch_format="numpy")
-        for expected, row in enumerate(ds.iter_rows()):
-            if int(row["seq"]) != expected:  # preserve_order guarantees it; check anyway
-                raise RuntimeError(f"ray returned story {row['seq']} before {expected}")
-            yield pickle.loads(row["result"])
+        expected = 0
+        for part in _chunks(enumerate(items), max(1, window)):
+            rows = [{"seq": i, "item": pickle.dumps(item, protocol=5)} for i, item in part]
+            # small blocks: results stream back a few stories at a time, not a quarter at once
+            blocks = max(1, min(len(rows), max(4 * size, -(-len(rows) // _RAY_BLOCK))))
+            ds = ray.data.from_items(rows, override_num_blocks=blocks)
+            del rows
+            ds = ds.map_batches(_RayMapper, fn_constructor_args=(make_worker,),
+                                compute=ActorPoolStrategy(size=size),
+                                batch_size=max(chunksize, _RAY_BLOCK),  # one call per block
+                                num_cpus=1, batch_format="numpy")
+            for row in ds.iter_rows():
+                if int(row["seq"]) != expected:  # preserve_order guarantees it; check anyway
+                    raise RuntimeError(f"ray returned story {row['seq']} before {expected}")
+                expected += 1
+                yield pickle.loads(row["result"])
     finally:
         if started:
             ray.shutdown()

@@ -200,3 +200,29 @@ def test_ray_engine_is_byte_identical(batch, sequential, tmp_path) -> None:
         capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.read_text(encoding="utf-8") == sequential
+
+
+@pytest.mark.slow
+def test_ray_reads_its_input_one_window_at_a_time() -> None:
+    """The Ray map takes ``window`` stories from the input before it runs them and the next
+    window only after their results are out, so a 56k-story file is never held whole; order
+    and error lines run on across windows. The items are error entries: the worker passes
+    them through as their error lines, so no story needs parsing."""
+    pytest.importorskip("ray.data")
+    from storyweave.batch import StoryWorker, _ray_map
+
+    taken: list[int] = []
+
+    def entries():
+        for n in range(12):
+            taken.append(n)
+            yield f"line {n + 1}", f"problem {n + 1}"
+
+    got = []
+    for record in _ray_map(StoryWorker(), entries(), workers=2, address=None, chunksize=1,
+                           window=5):
+        got.append(record)
+        assert len(taken) <= 5 * (1 + (len(got) - 1) // 5)  # at most the current window read
+    assert [r["origin"] for r in got] == [f"line {n}" for n in range(1, 13)]
+    assert [r["error"] for r in got] == [f"problem {n}" for n in range(1, 13)]
+
