@@ -180,6 +180,12 @@ def test_refresh_on_two_workers_stores_the_sequential_reports(tmp_path, capsys) 
         return {r[0]: r[1] for r in rows}
 
     assert reports(two) == reports(one) and len(reports(one)) == n
+    # ingest --refresh: the same reports, computed right after the articles are stored
+    three = tmp_path / "three.db"
+    assert main(["ingest", str(articles), "--db", str(three), "--refresh", "--workers", "2",
+                 "--no-progress"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"{n} reports recomputed")
+    assert reports(three) == reports(one)
     # nothing is stale any more: a second refresh recomputes nothing, --all everything
     assert main(["refresh", "--db", str(two), "--workers", "2", "--no-progress"]) == 0
     assert capsys.readouterr().out.startswith("0 reports recomputed")

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from storyweave.cli.common import (
+    add_scale_options,
     check_output,
     db_help,
     existing_db,
@@ -86,9 +87,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if o.status == "rejected":
                 warn(f"{o.origin}: rejected: {o.reason}")
         print(_summary_line(ing, store))
-    # Nothing added and something refused (when read, or when cleaned) is a failed run.
-    refused = ingested.rejected or ing.counts.rejected
-    return 0 if ing.counts.new or ing.counts.duplicates or not refused else 1
+        # Nothing added and something refused (when read, or when cleaned) is a failed run.
+        refused = ingested.rejected or ing.counts.rejected
+        status = 0 if ing.counts.new or ing.counts.duplicates or not refused else 1
+        if args.refresh and status == 0:
+            from storyweave.cli.refresh import refresh_store
+
+            status = refresh_store(store, args)
+    return status
 
 
 def add_ingest(sub: Any) -> None:
@@ -103,6 +109,14 @@ def add_ingest(sub: Any) -> None:
     p.add_argument("--quiet-hours", type=positive_float,
                    help="close a story after this long without news (new databases only)")
     _add_no_wait(p)
+    p.add_argument("--refresh", action="store_true",
+                   help="then recompute the reports of the stories that changed, on all cores "
+                   "(as 'storyweave refresh'; --workers, --engine, --address apply)")
+    p.add_argument("--words", "-w", type=int, default=150,
+                   help="summary word budget of the recomputed reports")
+    add_scale_options(p)
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar of the recomputation on stderr (default: on a terminal)")
     p.set_defaults(func=cmd_ingest)
 
 
