@@ -37,6 +37,7 @@ from typing import Any
 from storyweave.analyze import blas_threads
 from storyweave.errors import StoryweaveError
 from storyweave.model import SCHEMA
+from storyweave.runtime import steady_allocator
 
 ENGINES = ("process", "ray")
 RAY_INSTALL = "the ray engine needs Ray: pip install -e '.[ray]' (or pip install 'ray[data]')"
@@ -140,6 +141,7 @@ def _init_process(make_worker: WorkerFactory, lifeline: Any) -> None:
 
     threading.Thread(target=watch, name="storyweave-lifeline", daemon=True).start()
     _one_blas_thread()
+    steady_allocator()
     _WORK = make_worker()
 
 
@@ -228,6 +230,7 @@ class _RayMapper:
 
     def __init__(self, make_worker: WorkerFactory) -> None:
         _one_blas_thread()  # Ray sets OMP_NUM_THREADS=1 for an actor; the same, explicitly
+        steady_allocator()
         self.work = make_worker()
         self.settled = False
 
