@@ -34,23 +34,25 @@ from benchmarks.common import EXAMPLE, machine, stamp, write_section  # noqa: E4
 def cold_runs(repeat: int) -> tuple[list[float], float]:
     times: list[float] = []
     peak = 0.0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c",
-             "import resource,sys;from storyweave.cli import main;rc=main(sys.argv[1:]);"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,file=sys.stderr);"
-             "sys.exit(rc)",
-             "summarize", str(EXAMPLE), "-o", "/dev/null"],
-            capture_output=True, text=True, check=True)
-        times.append(time.perf_counter() - t0)
-        peak = max(peak, int(proc.stderr.strip().splitlines()[-1]) / 1024)
+    with tempfile.TemporaryDirectory() as tmp:  # not /dev/null: revisions before 660415d
+        for _ in range(repeat):  # renamed their output over it, replacing the device
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-c",
+                 "import resource,sys;from storyweave.cli import main;rc=main(sys.argv[1:]);"
+                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,file=sys.stderr);"
+                 "sys.exit(rc)",
+                 "summarize", str(EXAMPLE), "-o", str(Path(tmp) / "report.json")],
+                capture_output=True, text=True, check=True)
+            times.append(time.perf_counter() - t0)
+            peak = max(peak, int(proc.stderr.strip().splitlines()[-1]) / 1024)
     return times, peak
 
 
-def _children_cpu() -> float:
+def _children_cpu() -> tuple[float, float]:
+    """User + system CPU and system CPU alone of the finished children."""
     use = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return use.ru_utime + use.ru_stime
+    return use.ru_utime + use.ru_stime, use.ru_stime
 
 
 def batch_run(copies: int, tree: Path | None = None,
@@ -65,23 +67,30 @@ def batch_run(copies: int, tree: Path | None = None,
     run_env = {**os.environ, **(env or {})}
     if tree is not None:
         run_env["PYTHONPATH"] = str(tree)
-    walls, cpus = [], []
+    walls, cpus, syss = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1, copies):
             path = Path(tmp) / f"batch{n}.jsonl"
             path.write_text("\n".join(json.dumps({"id": f"s{i}", "articles": articles})
                                       for i in range(n)))
-            c0, t0 = _children_cpu(), time.perf_counter()
+            (c0, s0), t0 = _children_cpu(), time.perf_counter()
             subprocess.run([sys.executable, "-m", "storyweave", "summarize", "--jsonl",
-                            str(path), "-o", "/dev/null", "--no-progress", "--workers", "1"],
-                           check=True, env=run_env, cwd=tmp)
+                            str(path), "-o", str(Path(tmp) / "out.jsonl"), "--no-progress",
+                            "--workers", "1"], check=True, env=run_env, cwd=tmp)
             walls.append(time.perf_counter() - t0)
-            cpus.append(_children_cpu() - c0)
+            c1, s1 = _children_cpu()
+            cpus.append(c1 - c0)
+            syss.append(s1 - s0)
     return {"wall": (walls[1] - walls[0]) / (copies - 1),
-            "cpu": (cpus[1] - cpus[0]) / (copies - 1)}
+            "cpu": (cpus[1] - cpus[0]) / (copies - 1),
+            "sys": (syss[1] - syss[0]) / (copies - 1)}
 
 
-STOCK = {"STORYWEAVE_GEMM": "blis", "STORYWEAVE_RULER": "matcher"}  # spaCy as it loads
+# spaCy as it loads, and storyweave's way of loading it
+STOCK = {"STORYWEAVE_GEMM": "blis", "STORYWEAVE_RULER": "matcher",
+         "STORYWEAVE_LEMMATIZER": "stock"}
+TUNED = {"STORYWEAVE_GEMM": "numpy", "STORYWEAVE_RULER": "indexed",
+         "STORYWEAVE_LEMMATIZER": "memo"}
 
 
 # Run in a fresh interpreter against one storyweave tree: CPU per stage of Pipeline.run on the
@@ -140,14 +149,13 @@ def spacy_components(repeat: int, stock: bool = False) -> tuple[dict[str, float]
     of ``Pipeline.run`` as a whole, with ``time.process_time`` so the machine's load does not
     count: which part of the parse is worth cutting, and which later stage reads it.
     ``stock``: the model loaded as spaCy loads it (BLIS matrix products, the attribute ruler's
-    Matcher) instead of storyweave's way, loaded afresh."""
+    Matcher, the lemmatizer unremembered) instead of storyweave's way, loaded afresh."""
     from storyweave.analyze import load_nlp
     from storyweave.clean import Cleaner
     from storyweave.ingest import read_paths
     from storyweave.pipeline import Pipeline
 
-    os.environ.update(STOCK if stock else {"STORYWEAVE_GEMM": "numpy",
-                                            "STORYWEAVE_RULER": "indexed"})
+    os.environ.update(STOCK if stock else TUNED)
     load_nlp.cache_clear()
     pipeline = Pipeline()
     nlp = pipeline.nlp
@@ -199,10 +207,15 @@ def main() -> None:
                                  check=True).stdout.strip()
             variants.append((f"baseline `{rev}`", export(args.baseline, Path(tmp)), {},
                              False))
-        variants += [("this tree, spaCy loaded stock (BLIS, Matcher)", root, STOCK, True),
+        variants += [("this tree, spaCy loaded stock (BLIS, Matcher, plain lemmatizer)", root,
+                      STOCK, True),
                      ("this tree", root, {}, True)]
         batches = {name: batch_run(args.copies, None if tree == root else tree, env)
-                   for name, tree, env, _ in variants}
+                   for name, tree, env, _ in variants[:-1]}
+        # batch mode only (the in-process stages do not set the allocator either way)
+        batches["this tree, glibc malloc as it is (`STORYWEAVE_MALLOC=default`)"] = batch_run(
+            args.copies, None, {"STORYWEAVE_MALLOC": "default"})
+        batches["this tree"] = batch_run(args.copies, None, {})
         stages = {name: stage_cpu(args.repeat, tree, env, one)
                   for name, tree, env, one in variants}
     now, names = stages["this tree"], list(stages)
@@ -230,9 +243,10 @@ def main() -> None:
         "The wall time of a shared machine depends on the load (stated above); CPU time "
         "hardly does, so it is the per-core figure. Same run, each variant a fresh process:",
         "",
-        "| variant | batch CPU per story | batch wall per story |",
-        "|---|---|---|",
-        *(f"| {name} | {b['cpu']:.3f} s | {b['wall']:.3f} s |" for name, b in batches.items()),
+        "| variant | batch CPU per story | of which system CPU | batch wall per story |",
+        "|---|---|---|---|",
+        *(f"| {name} | {b['cpu']:.3f} s | {b['sys']:.3f} s | {b['wall']:.3f} s |"
+          for name, b in batches.items()),
         "",
         f"CPU per story and stage (median of {args.repeat}, `time.process_time` in a fresh "
         "process per variant; ratio: this tree / first variant):",
@@ -263,9 +277,9 @@ def main() -> None:
         "",
         "| model loaded | " + " | ".join(comps) + " |",
         "|---|" + "---|" * len(comps),
-        "| stock (gemm by BLIS, attribute ruler by Matcher) | "
+        "| stock (gemm by BLIS, attribute ruler by Matcher, lemmatizer as loaded) | "
         + " | ".join(_ms(comps_blis[k]) for k in comps) + " |",
-        "| storyweave (gemm by NumPy's OpenBLAS, ruler indexed) | "
+        "| storyweave (gemm by NumPy's OpenBLAS, ruler on arrays, lemmas remembered) | "
         + " | ".join(_ms(v) for v in comps.values())
         + " |",
         "",

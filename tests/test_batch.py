@@ -79,6 +79,38 @@ def _sleeper():  # module level: picklable
     return work
 
 
+def _freeze_counter():  # module level: picklable
+    import gc
+
+    def work(item: int) -> tuple[int, int]:
+        return item, gc.get_freeze_count()
+    return work
+
+
+def test_sequential_map_settles_the_heap_after_the_first_item_and_restores_it() -> None:
+    """After the first story the objects alive are frozen out of the cyclic collector's
+    walks; when the map ends they are unfrozen, and a freeze the caller made is left alone."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    got = list(parallel_map(_freeze_counter, range(4), workers=1))
+    assert got[0][1] == 0 and all(frozen > 0 for _, frozen in got[1:])
+    assert gc.get_freeze_count() == 0
+    abandoned = parallel_map(_freeze_counter, range(4), workers=1)
+    next(abandoned), next(abandoned)
+    assert gc.get_freeze_count() > 0
+    abandoned.close()  # a consumer that stops early (Ctrl-C, an error) unfreezes too
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # someone else's freeze
+    try:
+        theirs = gc.get_freeze_count()  # frozen objects may die meanwhile, none are added
+        assert all(0 < f <= theirs for _, f in parallel_map(_freeze_counter, range(3),
+                                                             workers=1))
+        assert 0 < gc.get_freeze_count() <= theirs
+    finally:
+        gc.unfreeze()
+
+
 def test_ray_engine_without_ray_says_how_to_install(batch, tmp_path, capsys,
                                                     monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError

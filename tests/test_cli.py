@@ -81,3 +81,29 @@ def test_bad_words_is_usage_error(example_dir) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["summarize", str(example_dir), "--words", "0"])
     assert exc.value.code == 2
+
+
+def test_output_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(example_dir, tmp_path,
+                                                              capsys) -> None:
+    """``-o /dev/null`` (or a named pipe) is written to as it is: renaming a finished temporary
+    file over it, as for a plain file, used to replace the device by a plain file."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    try:
+        code, out, _ = run(["summarize", str(example_dir), "-f", "md", "-o", str(fifo)], capsys)
+    finally:
+        if reader.is_alive():  # unblock the reader if the command failed before opening it
+            with open(fifo, "wb"):
+                pass
+        reader.join(timeout=30)
+    assert code == 0 and out == ""
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert got and got[0].decode().startswith("# ")
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left beside

@@ -14,8 +14,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "storyweave"
 
 #: Top-level modules and subpackages of storyweave/, in data-flow order.
-STAGES = ["model", "errors", "ingest", "clean", "analyze", "align", "salience", "summarizers",
-          "verify",
+STAGES = ["model", "errors", "runtime", "ingest", "clean", "analyze", "align", "salience",
+          "summarizers", "verify",
           "llm", "crosscheck",
           "pipeline", "report", "batch", "evaluate", "dedup", "cluster", "lease", "store",
           "stream", "desk", "feeds", "web", "cli"]

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from storyweave.runtime import steady_allocator
+
+    steady_allocator()  # the CLI's process is ours: no page faults per story (see runtime)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "words", 1) is not None and getattr(args, "words", 1) < 1:

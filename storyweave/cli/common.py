@@ -77,6 +77,13 @@ def output_file(path: str | None, inputs: Iterable[str | Path] = ()) -> Iterator
     check_output(path, inputs)
     if out.is_dir():
         raise StoryweaveError(f"{out}: is a folder; give a file name for the output")
+    if out.exists() and not out.is_file():  # /dev/null, a pipe, a terminal: written to as it
+        try:  # is; a rename over it would put a plain file in the device's place
+            with open(out, "w", encoding="utf-8") as stream:
+                yield stream
+        except OSError as err:
+            raise StoryweaveError(f"{out}: cannot write: {err.strerror or err}") from None
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
                                    dir=out.parent if str(out.parent) else ".")
