@@ -121,6 +121,9 @@ SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # words that carry a speaker's judgement: a two- or three-word quotation holding one is
 # quoted words ("significant concerns"), one made only of nouns is a label ("mother ship")
 CONTENT_POS = {"ADJ", "VERB", "ADV", "AUX"}
+# the closed class of quantifying adjectives: an amount, not a judgement ("several days")
+QUANTIFIERS = {"several", "many", "few", "much", "more", "most", "less", "least", "some",
+               "enough", "various", "numerous", "countless", "multiple", "other", "same"}
 
 
 @dataclass
@@ -130,6 +133,7 @@ class Span:
     open_at: int  # the opening mark
     close_at: int  # one past the closing mark (or the paragraph end when continued)
     cut: bool = False  # closed only in the next paragraph, which does not reopen it
+    runs_on: bool = False  # the next quotation mark reopens it for its next paragraph
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -154,67 +158,108 @@ def _straight_opens(text: str, i: int) -> bool:
     return not before.isalnum()
 
 
+def _spaced(text: str, i: int) -> bool:
+    """A straight mark with space (or the text's edge) on both sides, as in tokenised text
+    ("the factor, " King said"): its direction is only known from the marks before it."""
+    return (i == 0 or text[i - 1].isspace()) and (i + 1 >= len(text) or text[i + 1].isspace())
+
+
+def _straight_closes(text: str, i: int) -> bool:
+    """Whether a straight mark closes the straight quotation open before it."""
+    return not _straight_opens(text, i) or _spaced(text, i)
+
+
+def _reopens(text: str, at: int, open_mark: str, mark: str, lo: int) -> bool:
+    """Whether ``mark`` opens the next paragraph of a quotation still open (news style opens
+    every paragraph of a long quotation with a mark and closes only the last): the same kind
+    of mark, first thing after a sentence that ends with its stop."""
+    before = text[lo:at].rstrip()
+    return mark == open_mark and before[-1:] in {".", "!", "?", "…"} and (
+        at + len(mark) < len(text))
+
+
 def _closed_later(text: str, paras: list[tuple[int, int]], p_no: int,
-                  open_mark: str, reach: int = 4) -> int | None:
+                  open_mark: str, reach: int = 4) -> tuple[int | None, bool]:
     """One past the mark that closes ``open_mark`` in the next few paragraphs, if the first
-    quotation mark met there closes it (and the first of them does not open with a mark)."""
+    quotation mark met there closes it (and the first of them does not open with a mark),
+    and whether the quotation is reopened rather than closed there.
+
+    When that first mark instead opens a later paragraph with the same kind of mark, the
+    quotation ran on over the paragraphs between and ends at that paragraph's start (the
+    convention for long quotations, with a paragraph of the quote that opened with no mark
+    in between, or a line break inside a paragraph)."""
+    prev_end = paras[p_no][1]
     for a, b in paras[p_no + 1:p_no + 1 + reach]:
         m = _MARK.search(text, a, b)
         if m is None:
+            prev_end = b
             continue
         mark = m.group()
         if open_mark == '"':
-            ok = mark == '"' and not _straight_opens(text, m.start())
+            ok = mark == '"' and _straight_closes(text, m.start())
         else:
             ok = mark == PAIRS.get(open_mark)
-        return m.end() if ok else None
-    return None
+        if ok:
+            return m.end(), False
+        if not text[a:m.start()].strip() and _reopens(text, m.start(), open_mark, mark,
+                                                      paras[p_no][0]):
+            return len(text[:prev_end].rstrip()), True
+        return None, False
+    return None, False
 
 
 def find_quote_spans(text: str) -> list[Span]:
     """Quotation spans of a text, paired per paragraph; unbalanced marks are dropped.
 
-    A quotation left open at a paragraph's end continues only when the next paragraph opens
-    with a quotation mark; it then ends where a later paragraph closes it.
+    A quotation left open at a paragraph's end runs on when the next paragraph opens with a
+    quotation mark (news style for a long quotation): each paragraph's part is a span of its
+    own, marked ``runs_on``, as each opening mark is one quotation for a reader too.
     """
     spans: list[Span] = []
     paras = _paragraphs(text)
-    carry: tuple[int, int] | None = None  # (open_at, content start) of a continued quote
+    consumed = 0  # a mark before this closed a quotation of an earlier paragraph
     for p_no, (p_start, p_end) in enumerate(paras):
         para = text[p_start:p_end]
         open_mark: str | None = None
         open_at = 0
         for m in _MARK.finditer(para):
             mark, at = m.group(), p_start + m.start()
+            if at < consumed:
+                continue
             if open_mark is None:
                 if mark in PAIRS or (mark == '"' and _straight_opens(text, at)):
                     open_mark, open_at = mark, at
                 continue
-            closes = (mark == '"' and open_mark == '"' and not _straight_opens(text, at)) or (
+            closes = (mark == '"' and open_mark == '"' and _straight_closes(text, at)) or (
                 open_mark in PAIRS and mark == PAIRS[open_mark])
             if closes:
-                first_open, start = carry or (open_at, open_at + len(open_mark))
-                spans.append(Span(start, at, first_open, at + len(mark)))
-                carry, open_mark = None, None
+                spans.append(Span(open_at + len(open_mark), at, open_at, at + len(mark)))
+                open_mark = None
             elif mark in PAIRS or mark == '"':
-                # a new opening mark: the earlier one never closed, and nor did any carry
-                open_at, open_mark, carry = at, mark, None
+                if _reopens(text, at, open_mark, mark, open_at + len(open_mark)):
+                    # the paragraph break of a long quotation was lost (text joined into one
+                    # paragraph): the quotation so far ends where the new paragraph opens
+                    end = len(text[:at].rstrip())
+                    spans.append(Span(open_at + len(open_mark), end, open_at, end,
+                                      runs_on=True))
+                # a new opening mark: the earlier one never closed
+                open_at, open_mark = at, mark
         if open_mark is None:
-            carry = None
             continue
+        start = open_at + len(open_mark)
+        end = len(text[:p_end].rstrip())
         nxt = text[paras[p_no + 1][0]:paras[p_no + 1][1]].lstrip() if p_no + 1 < len(
             paras) else ""
         if nxt[:2] == "``" or (nxt[:1] and nxt[:1] in '“"«„'):
-            carry = carry or (open_at, open_at + len(open_mark))
+            spans.append(Span(start, end, open_at, end, runs_on=True))
         else:
-            close = _closed_later(text, paras, p_no, open_mark)
+            close, reopened = _closed_later(text, paras, p_no, open_mark)
             if close is not None:
+                consumed = close
                 # a quotation broken by line breaks (plain text wrapped per sentence): a later
-                # paragraph closes it without reopening, so it is a quotation up to here, and
+                # paragraph closes (or reopens) it, so it is a quotation up to here, and
                 # everything up to the closing mark is quoted (no cue can sit there)
-                first_open, start = carry or (open_at, open_at + len(open_mark))
-                spans.append(Span(start, p_end, first_open, close, cut=True))
-            carry = None
+                spans.append(Span(start, end, open_at, close, cut=True, runs_on=reopened))
     return [s for s in spans if 0 < s.end - s.start <= MAX_CHARS]
 
 
@@ -399,7 +444,14 @@ def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi
     span = article.doc.char_span(lo, hi, alignment_mode="contract")
     out = []
     for tok in span or []:
-        if tok.dep_ not in SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+        if tok.dep_ not in SUBJECT_DEPS or not tok.text[:1].isupper():
+            continue
+        if tok.pos_ != "PROPN":
+            # a surname the small model took for a common noun ("Timmons told police")
+            linked = _surname_person(tok, index, article.id) if tok.pos_ == "NOUN" else None
+            if linked and not any(a <= tok.idx < b for a, b in skip) and index.at(
+                    article.id, tok.idx, tok.idx + len(tok.text)) is None:
+                out.append((tok.idx, linked, tok, None))
             continue
         if tok.text.isupper() or any(a <= tok.idx < b for a, b in skip):
             continue
@@ -412,6 +464,22 @@ def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi
             continue
         out.append((first.idx, " ".join(w.text for w in words_), tok, None))
     return out
+
+
+def _surname_person(token: Any, index: EntityIndex, article: str) -> str | None:
+    """The person whose surname a capitalised word spaCy tagged as no name is ("Timmons told
+    police" after "Jermayne Timmons"): the last word of exactly one person's full name named
+    earlier in the article (or, if the article names none, in the story)."""
+    text = token.text
+    if not text[:1].isupper() or text.isupper() or len(text) < 3:
+        return None
+    people = [e for e in index.entities if e.type == "person"
+              and len(e.name.split()) >= 2 and e.name.split()[-1] == text]
+    here = {e.name for e in people if any(m.article == article for m in e.mentions)}
+    before = {e.name for e in people if any(
+        m.article == article and m.start < token.idx for m in e.mentions)}
+    names = before if here else {e.name for e in people}
+    return names.pop() if len(names) == 1 else None
 
 
 def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
@@ -465,6 +533,10 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
         return inside, doc[token.left_edge.i:token.right_edge.i + 1].text
     if ent is not None and ent.type == "organisation":
         return ent.name, token.text
+    linked = _surname_person(token, index, article.id) if (
+        ent is None and token.pos_ == "NOUN") else None
+    if linked:
+        return linked, token.text  # a surname the small model took for a common noun
     for child in token.subtree:
         if child.dep_ == "appos" and child.i > token.i:
             sub = doc[child.left_edge.i:child.right_edge.i + 1]
@@ -541,6 +613,20 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
             head.lemma_.lower() in SPEECH_VERBS) else []
     if not subj and cue.dep_ in {"conj", "advcl"} and cue.head.pos_ in {"VERB", "AUX"}:
         subj = [c for c in cue.head.children if c.dep_ == "nsubj"]
+    if not subj and cue.dep_ == "conj":
+        # "he grabbed her, threw her down, then … told her “…”": coordinated verbs share the
+        # first one's subject, however long the chain (a passive one's too: "he was charged
+        # … and told")
+        # ("then kicked" may hang as an unlabelled "dep" verb in the chain)
+        head = cue.head
+        while head.dep_ in {"conj", "dep"} and head.head.i != head.i and (
+                head.head.pos_ in {"VERB", "AUX"}) and not any(
+                c.dep_ in SUBJECT_DEPS for c in head.children):
+            head = head.head
+        shared = [c for c in head.children if c.dep_ in SUBJECT_DEPS]
+        if shared:
+            name, written = _name_of(shared[0], article, index, spans, quote_start, recent)
+            return name, written, cue.text
     if not subj and cue.dep_ == "xcomp":
         # "led journalists to suspect": the object of the governing verb is the one who
         # suspects; "wants to say": with no object, its subject
@@ -620,7 +706,9 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
                 t.pos_ in {"SCONJ", "CCONJ"} for t in between):
             return True
     quoted = doc.char_span(span.start, span.end, alignment_mode="expand")
-    return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
+    # a quantifier is no judgement: "will take “several days”" quotes an estimate
+    return quoted is not None and any(
+        t.pos_ in CONTENT_POS and t.lower_ not in QUANTIFIERS for t in quoted)
 
 
 def _personal(name: str, written: str | None, index: EntityIndex) -> bool:
@@ -672,7 +760,12 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if closing.index + 1 < len(sents):
             nxt = sents[closing.index + 1]
             tail = text[span.close_at:closing.end].strip(" ,.;”\"'")
-            if not tail and nxt.words <= 10 and nxt.paragraph == closing.paragraph:
+            # a quoted clause ending in a comma is unfinished: its cue follows, even when the
+            # parser ended the sentence at the closing mark ("“…, ” X said of …, “…”")
+            unfinished = text[span.start:span.end].rstrip().endswith(",") or text[
+                span.close_at:span.close_at + 1] == ","
+            if not tail and (nxt.words <= 10 or unfinished) and (
+                    nxt.paragraph == closing.paragraph):
                 hi = nxt.end
         if first.index > 0 and sents[first.index - 1].text.rstrip().endswith(":"):
             lo = sents[first.index - 1].start
@@ -681,6 +774,7 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
         f.extra["last_paragraph"] = closing.paragraph
         f.extra["close_at"], f.extra["open_at"] = span.close_at, span.open_at
+        f.extra["runs_on"] = span.runs_on
         if cands:
             def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
                 if tok.idx >= own_end:  # the next sentence: only when the quote's has none
@@ -714,6 +808,13 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
                 article, prev, cur):
             cur.speaker, cur.speaker_text = prev.speaker, prev.speaker_text
             cur.extra["continued"] = True
+    # a long quotation's earlier paragraphs carry no cue: the cue after its last part names
+    # the speaker of every part (“…. “…,” she said.)
+    for prev, cur in reversed(list(zip(found, found[1:], strict=False))):
+        if prev.extra["runs_on"] and prev.cue is None and prev.speaker is None and (
+                cur.speaker) and not text[prev.extra["close_at"]:cur.extra["open_at"]].strip():
+            prev.speaker, prev.speaker_text = cur.speaker, cur.speaker_text
+            prev.extra["continued"] = True
     return [f for f in found if f.keep and (f.words >= MIN_WORDS or f.cue is not None)]
 
 
