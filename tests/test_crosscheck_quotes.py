@@ -307,7 +307,7 @@ def test_every_paragraph_of_a_long_quotation_gets_the_closing_cue(long_quotes) -
 
 K = Article(id="k", source="Bay Herald", title="Harbour", body=(
     "The harbour board met in Eastbrook on Monday.\n\n"
-    "Dock worker Arne Solberg shouted at a guard, pushed him over, then kicked a door and told "
+    "Dock worker Arne Solberg shouted at a guard, pushed him over, kicked a door and told "
     "him, \u201cYou will never work here again,\u201d and ran off.\n\n"
     "The ministry said repairs would take \u201cseveral days\u201d at most.\n\n"
     "Board member Carla Timmons spoke first. Timmons told reporters that the gates were "

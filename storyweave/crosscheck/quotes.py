@@ -169,6 +169,17 @@ def _straight_closes(text: str, i: int) -> bool:
     return not _straight_opens(text, i) or _spaced(text, i)
 
 
+ENGLISH_OPEN = {"“", "``", '"'}
+
+
+def _closes(text: str, at: int, open_mark: str, mark: str) -> bool:
+    """Whether ``mark`` closes the quotation ``open_mark`` opened. English double marks are
+    mixed in careless text (“…", "…'', ``…”): any of them that reads as closing closes."""
+    if open_mark in ENGLISH_OPEN:
+        return mark in {"”", "''"} or (mark == '"' and _straight_closes(text, at))
+    return mark == PAIRS.get(open_mark)
+
+
 def _reopens(text: str, at: int, open_mark: str, mark: str, lo: int) -> bool:
     """Whether ``mark`` opens the next paragraph of a quotation still open (news style opens
     every paragraph of a long quotation with a mark and closes only the last): the same kind
@@ -195,11 +206,7 @@ def _closed_later(text: str, paras: list[tuple[int, int]], p_no: int,
             prev_end = b
             continue
         mark = m.group()
-        if open_mark == '"':
-            ok = mark == '"' and _straight_closes(text, m.start())
-        else:
-            ok = mark == PAIRS.get(open_mark)
-        if ok:
+        if _closes(text, m.start(), open_mark, mark):
             return m.end(), False
         if not text[a:m.start()].strip() and _reopens(text, m.start(), open_mark, mark,
                                                       paras[p_no][0]):
@@ -230,9 +237,7 @@ def find_quote_spans(text: str) -> list[Span]:
                 if mark in PAIRS or (mark == '"' and _straight_opens(text, at)):
                     open_mark, open_at = mark, at
                 continue
-            closes = (mark == '"' and open_mark == '"' and _straight_closes(text, at)) or (
-                open_mark in PAIRS and mark == PAIRS[open_mark])
-            if closes:
+            if _closes(text, at, open_mark, mark):
                 spans.append(Span(open_at + len(open_mark), at, open_at, at + len(mark)))
                 open_mark = None
             elif mark in PAIRS or mark == '"':
@@ -617,10 +622,8 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # "he grabbed her, threw her down, then … told her “…”": coordinated verbs share the
         # first one's subject, however long the chain (a passive one's too: "he was charged
         # … and told")
-        # ("then kicked" may hang as an unlabelled "dep" verb in the chain)
         head = cue.head
-        while head.dep_ in {"conj", "dep"} and head.head.i != head.i and (
-                head.head.pos_ in {"VERB", "AUX"}) and not any(
+        while head.dep_ == "conj" and head.head.i != head.i and not any(
                 c.dep_ in SUBJECT_DEPS for c in head.children):
             head = head.head
         shared = [c for c in head.children if c.dep_ in SUBJECT_DEPS]
@@ -630,8 +633,12 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
     if not subj and cue.dep_ == "xcomp":
         # "led journalists to suspect": the object of the governing verb is the one who
         # suspects; "wants to say": with no object, its subject
+        # "X was heard saying", "X can be heard saying": the passive subject of the
+        # governing verb
         head = list(cue.head.children)
-        subj = [c for c in head if c.dep_ == "dobj"] or [c for c in head if c.dep_ == "nsubj"]
+        subj = [c for c in head if c.dep_ == "dobj"] or [
+            c for c in head if c.dep_ == "nsubj"] or [
+            c for c in head if c.dep_ == "nsubjpass" and cue.tag_ == "VBG"]
     if not subj and cue.i > 0 and doc[cue.i - 1].is_punct:
         # inverted "…,” argued the planners' report": the parser may take the speaker for
         # the object when the verb opens its clause right after the quotation
@@ -649,7 +656,7 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
     if not subj and cue.dep_ == "pcomp" and cue.head.head.lemma_.lower() == "quote":
         # "she is quoted as saying": the one quoted is the speaker
         subj = [c for c in cue.head.head.children if c.dep_ == "nsubjpass"]
-    elif subj and subj[0].dep_ == "nsubjpass":
+    elif subj and subj[0].dep_ == "nsubjpass" and subj[0].head.i == cue.i:
         # "he has been described as …", "the plan was called …": the subject of a passive
         # speech verb is spoken about; the speaker is its agent ("by the mayor"), if named
         subj = [g for c in cue.children if c.dep_ == "agent" for g in c.children
@@ -795,9 +802,11 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if f.cue is None and first.index > 0:
             _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
-        if f.keep and f.cue is not None:
+        if f.keep and f.cue is not None and (f.speaker is not None or n_words >= MIN_WORDS):
             # someone spoke: the floor passes to them, and a "he"/"she" can take it up only
-            # from a person, never from a report, a ministry or an unknown speaker
+            # from a person, never from a report, a ministry or an unknown speaker (two or
+            # three quoted words nobody is found to have said take no floor: "Capaldi, who
+            # described himself as a “full anorak” fan who once wrote …")
             personal = f.speaker is not None and _personal(f.speaker, f.speaker_text, index)
             recent = Recent(f.speaker if personal else None, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
