@@ -357,3 +357,40 @@ def test_real_surname_the_tagger_missed_and_quote_split_by_the_parser(pipeline) 
     # "“I wanted it on a 3, ” Hansbrough said of …": the parser ends a sentence at the mark
     quotes = pipeline.run([_ecb_article("31_12ecb.xml")], words=60).quotes
     assert _speaker(quotes, "wanted it on a 3")["speaker"].endswith("Hansbrough")
+
+
+M = Article(id="m", source="Border Wire", title="Border", body=(
+    "Fighting went on near the border on Monday.\n\n"
+    "\u201cWe are ready to fight until we reach the capital,\u201d said one of the rebel "
+    "leaders, Omar Haddad, in an interview. \u201cWe are prepared for a long war,\u201d he "
+    "added.\n\n"
+    "The bombing drew criticism from the Foreign Ministry of Norway, which said the "
+    "\u201cunacceptable and unjustified\u201d attacks must stop.\n\n"
+    "Five people had died, Rabiah, an official from the local disaster agency, told "
+    "reporters. \u201cA man was working in the field when the landslide struck,\u201d he "
+    "said.\n\n"
+    "\u201cA good wife follows the spirit of peace,\u201d Tobias Wren was heard saying on "
+    "the tape."))
+
+
+@pytest.fixture(scope="module")
+def appos_quotes(pipeline):
+    return pipeline.run([M], words=60).quotes
+
+
+def test_one_of_a_group_named_in_apposition(appos_quotes) -> None:
+    assert _speaker(appos_quotes, "ready to fight")["speaker"] == "Omar Haddad"
+    assert _speaker(appos_quotes, "long war")["speaker"] == "Omar Haddad"
+
+
+def test_relative_pronoun_stands_for_the_named_organisation(appos_quotes) -> None:
+    assert "Foreign Ministry" in _speaker(appos_quotes, "unacceptable")["speaker"]
+
+
+def test_apposition_shows_a_name_to_be_a_person(appos_quotes) -> None:
+    # "Rabiah, an official …, told reporters. “…,” he said."
+    assert _speaker(appos_quotes, "landslide struck")["speaker"] == "Rabiah"
+
+
+def test_heard_saying_names_the_one_heard(appos_quotes) -> None:
+    assert _speaker(appos_quotes, "spirit of peace")["speaker"] == "Tobias Wren"

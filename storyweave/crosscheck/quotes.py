@@ -353,6 +353,21 @@ def _gender(ent: Entity, article: AnalyzedArticle) -> str | None:
     return None
 
 
+def _described_as_person(doc: Any, start: int, end: int) -> bool:
+    """Whether the parse describes a name as a person: an apposition headed by a person's
+    role ("Fauzi, an official from the agency, told …"; "X, spokesman for the army"), which
+    shows a name spaCy typed ORG or GPE to be someone who can be a "he" or "she"."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    for c in span.root.children:
+        if c.dep_ == "appos" and c.pos_ == "NOUN" and _speaker_noun(c):
+            low = c.lemma_.lower()
+            if low not in NONPERSON_NOUNS and low not in ORG_WORDS:
+                return True
+    return False
+
+
 def _reflexive_gender(root: Any) -> str | None:
     """'m'/'f' from "himself"/"herself" among the clause's own words ("X never presented
     herself as ..."), the one pronoun that must refer to the clause's subject."""
@@ -410,8 +425,8 @@ def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
             continue
         gender = _gender(ent, article) or (_reflexive_gender(root) if root is not None else None)
         if ent.type != "person" and (gender is None and not any(
-                x.label == "PERSON" for x in ent.mentions) or not _may_be_person(
-                m, ent, outlets or set())):
+                x.label == "PERSON" for x in ent.mentions) and not _described_as_person(
+                doc, m.start, m.end) or not _may_be_person(m, ent, outlets or set())):
             # an organisation or place took the floor ("Hamas fired …", "Hamsun Group
             # bought …"), or a name spaCy typed ORG that nothing shows to be a person
             # ("Meyer penned …"): it is not the "he", and nor is anyone before it
@@ -525,9 +540,21 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
     if low in PRONOUNS_PERSON:
         return _antecedent(article, index, spans, quote_start, recent, low,
                            _outlets(article)), token.text
-    if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
-        return None, token.text
     doc = token.doc
+    if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
+        # "said one of the rebel leaders, Abdel Aziz al-Hilu": the apposition names them;
+        # "the State Department, which said …": a relative pronoun stands for the name
+        # its clause hangs on (only a name: "a fan who wrote" stays unknown)
+        for c in token.subtree:
+            ent = index.at(article.id, c.idx, c.idx + len(c.text)) if c.dep_ == "appos" else None
+            if ent is not None and ent.type == "person":
+                return ent.name, c.text
+        if low in {"who", "which", "that"} and token.head.dep_ == "relcl":
+            named = token.head.head
+            ent = index.at(article.id, named.idx, named.idx + len(named.text))
+            if ent is not None and ent.type in {"person", "organisation"}:
+                return ent.name, named.text
+        return None, token.text
     ent = index.at(article.id, token.idx, token.idx + len(token.text))
     if ent is not None and ent.type == "person":
         return ent.name, token.text
