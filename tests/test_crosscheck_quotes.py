@@ -394,3 +394,16 @@ def test_apposition_shows_a_name_to_be_a_person(appos_quotes) -> None:
 
 def test_heard_saying_names_the_one_heard(appos_quotes) -> None:
     assert _speaker(appos_quotes, "spirit of peace")["speaker"] == "Tobias Wren"
+
+
+def test_long_title_is_no_quotation(pipeline) -> None:
+    art = Article(id="t", source="Book Notes", title="Memoir", body=(
+        "In his book, \u201cThe Quiet Harbour: A History of Eastbrook Docks,\u201d published "
+        "in May, Jan Holt wrote that the docks closed in 1980."))
+    assert not [q for q in pipeline.run([art], words=40).quotes if "Quiet Harbour" in q["text"]]
+
+
+def test_real_quoted_words_are_never_the_speaker(pipeline) -> None:
+    # a letter quoted after "saying," whose own words the parser took for the subject
+    quotes = pipeline.run([_ecb_article("33_5ecb.xml")], words=60).quotes
+    assert quotes and not [q for q in quotes if "baby" in (q["speaker"] or "")]

@@ -688,6 +688,11 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
         # speech verb is spoken about; the speaker is its agent ("by the mayor"), if named
         subj = [g for c in cue.children if c.dep_ == "agent" for g in c.children
                 if g.dep_ == "pobj"]
+    if subj and _inside(subj[0].idx, spans):
+        # words inside a quotation are what is said, never who says it; a name the parser
+        # hung on them as an apposition outside the quotation still is ("“… the ability
+        # …,” Harold Child, a veteran, told Nixon")
+        subj = [c for c in subj[0].children if c.dep_ == "appos" and not _inside(c.idx, spans)]
     if not subj:
         return None, None, cue.text
     name, written = _name_of(subj[0], article, index, spans, quote_start, recent)
@@ -743,6 +748,15 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
     # a quantifier is no judgement: "will take “several days”" quotes an estimate
     return quoted is not None and any(
         t.pos_ in CONTENT_POS and t.lower_ not in QUANTIFIERS for t in quoted)
+
+
+def _work_title(content: str) -> bool:
+    """A longer quotation in Title Case with no sentence stop is a work's title ("The
+    Secret Man: The Story of Watergate's Deep Throat,"), not someone's words."""
+    ws = [w for w in content.replace(",", " ").split() if any(ch.isalpha() for ch in w)]
+    long_ = [w for w in ws if len(w) > 3]
+    return len(long_) >= 2 and all(w[0].isupper() for w in long_ + ws[:1]) and not (
+        content.rstrip(" ,").endswith((".", "!", "?", "…")))
 
 
 def _personal(name: str, written: str | None, index: EntityIndex) -> bool:
@@ -826,6 +840,8 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if n_words < MIN_WORDS:
             f.keep = n_words >= 2 and f.cue is not None and _short_quote(
                 text, span, content, doc, f.extra.get("cue_at", -1), own_end)
+        elif _work_title(content):
+            f.keep = False
         if f.cue is None and first.index > 0:
             _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
