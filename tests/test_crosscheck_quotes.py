@@ -407,3 +407,15 @@ def test_real_quoted_words_are_never_the_speaker(pipeline) -> None:
     # a letter quoted after "saying," whose own words the parser took for the subject
     quotes = pipeline.run([_ecb_article("33_5ecb.xml")], words=60).quotes
     assert quotes and not [q for q in quotes if "baby" in (q["speaker"] or "")]
+
+
+def test_opening_mark_typed_for_a_closing_one(pipeline) -> None:
+    art = Article(id="u", source="Chip Wire", title="Chips", body=(
+        "The chip maker reported its results on Monday.\n\n"
+        "`` Customers want better offerings and a real choice, `` chief executive Hugo Meyer "
+        "says. `` The new plant opens in May. ''\n\n"
+        "`` It was a gift we never expected, '' crowed analyst Tove Lind in an interview."))
+    quotes = pipeline.run([art], words=40).quotes
+    assert _speaker(quotes, "real choice")["speaker"] == "Hugo Meyer"
+    assert _speaker(quotes, "plant opens")["speaker"] == "Hugo Meyer"
+    assert _speaker(quotes, "never expected")["speaker"] == "Tove Lind"

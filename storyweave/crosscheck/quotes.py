@@ -63,7 +63,8 @@ SPEECH_VERBS = {
     "assert", "maintain", "predict", "suggest", "caution", "urge", "quip", "joke", "report",
     "confirm", "deny", "describe", "tweet", "post", "exclaim", "shout", "murmur", "whisper",
     "conclude", "agree", "complain", "lament", "boast", "vow", "pledge", "promise", "reiterate",
-    "counter", "retort", "testify", "wonder", "recount", "point", "proclaim",
+    "counter", "retort", "testify", "wonder", "recount", "point", "proclaim", "crow",
+    "mumble", "mutter", "plead",
     # belief and allegation verbs introduce quoted words as often as speech verbs do
     # ("NPR's X suspects that China is “feeling a bit more secure”")
     "suspect", "believe", "think", "fear", "purport", "allege", "charge",
@@ -176,6 +177,10 @@ def _closes(text: str, at: int, open_mark: str, mark: str) -> bool:
     """Whether ``mark`` closes the quotation ``open_mark`` opened. English double marks are
     mixed in careless text (“…", "…'', ``…”): any of them that reads as closing closes."""
     if open_mark in ENGLISH_OPEN:
+        if mark == "``" and text[:at].rstrip()[-1:] == ",":
+            # an opening mark typed for a closing one (“``…, `` he said”): after a comma
+            # it cannot open the next paragraph of the quotation
+            return True
         return mark in {"”", "''"} or (mark == '"' and _straight_closes(text, at))
     return mark == PAIRS.get(open_mark)
 
