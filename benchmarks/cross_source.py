@@ -280,7 +280,7 @@ BEFORE = {
     "conflicts (ECB+ lines; held-out topics 23–45)": (0.33, 0.45),
     "conflicts (Multi-News dev, tuning split)": (0.25, 0.20),
 }
-# quote → speaker by topic split in the run before the second quote pass of issue 13
+# quote → speaker by topic split in the run before the third quote pass of issue 13
 # (2026-11-30 21:59 UTC; code of main at 6f34318)
 SPLIT_BEFORE = {("lines", "1–12"): (1.00, 0.89), ("lines", "13–34"): (0.89, 0.83),
                 ("paragraph", "1–12"): (1.00, 0.89), ("paragraph", "13–34"): (0.89, 0.83)}
@@ -561,10 +561,10 @@ false). No rule was written from a held-out sentence, but one choice was made kn
 score: two rules added on development evidence (a named owner on one side only; a place
 scope) were removed after the held-out recall fell, because a third rule (lists) explained the
 same development cases. So the held-out figure is not entirely clean.
-Quote → speaker by ECB+ topic, on `quotes.jsonl`: the first issue-13 pass wrote its rules
-looking at the errors of topics 1–12 only; the second pass (this run) looked at the errors of
-all annotated topics, 1–34, so neither group is held out any more. "before" is the run before
-the second pass (21:59 UTC):
+Quote → speaker by ECB+ topic, on `quotes.jsonl`: the first two issue-13 passes wrote their
+rules looking at the errors of topics 1–12 only; the third pass (this run) looked at the
+errors of all annotated topics, 1–34, so neither group is held out any more. "before" is the
+run before the third pass (21:59 UTC):
 
 | layout | topics | gold quotes | speaker precision | speaker recall | before (P / R) |
 |---|---|---|---|---|---|
@@ -573,11 +573,11 @@ the second pass (21:59 UTC):
 **Fresh quote set, never examined** (`quotes_fresh.jsonl`, {len(gold_f)} quotes in
 {len(fresh_docs)} ECB+ *ecbplus* documents, one per topic 1–34; method in the annotations
 README): annotated by reading before the system was run on any of them, then scored once with
-the final rules of the second pass. Topics 13–34 are the clean held-out figure; the documents
+the final rules of the third pass. Topics 13–34 are the clean held-out figure; the documents
 of topics 1–12 belong to topics whose other documents' output was looked at in the first
 pass. Their text differs from `quotes.jsonl` (straight and curly marks, often with a space
 before the closing one, long quotations that reopen at each paragraph, where `quotes.jsonl`
-has ECB-style backticks), so "before" (the code before the second pass, on the same set)
+has ECB-style backticks), so "before" (the code before the third pass, on the same set)
 shows most of all that the earlier code paired those marks wrongly:
 
 | layout | part | gold | detection P / R | speaker P / R | before: detection | before: speaker |

@@ -34,6 +34,13 @@ subject) over the spaCy parse the pipeline already made, and adds what news text
    broken over lines (plain text, a line per sentence) is found up to its line's end and
    attributed by the cue after its closing mark.
 
+7. **Long quotations and careless marks** (issue 13, third pass): a quotation reopened at each
+   paragraph (“…. “…,” she said) is one quote per part, the cue after the last part naming
+   every part, whether the paragraph breaks survived or not; straight marks spaced on both
+   sides pair in order, mixed English marks close each other; verb chains share their
+   subject, "X was heard saying", "one of the leaders, X", "the Ministry, which said" and
+   surnames the tagger missed name their speaker; words inside a quotation never do.
+
 The same quotation in several outlets (word overlap >= 0.6, or one contained in the other) is one
 quote with several articles.
 """
