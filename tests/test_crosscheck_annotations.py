@@ -32,6 +32,19 @@ def test_annotations_are_ids_and_labels() -> None:
             assert all(set(c) == {"article", "sentence"} for c in r["claims"])
 
 
+def test_fresh_quote_set_is_ids_offsets_and_labels() -> None:
+    scope = json.loads((ANN / "scope.json").read_text())
+    rows = _rows("quotes_fresh.jsonl")
+    assert len(rows) >= 80
+    assert {q["doc"] for q in rows} <= set(scope["quotes_fresh"])
+    assert not set(scope["quotes_fresh"]) & set(scope["quotes"])
+    assert len({(q["doc"], q["sentence"], q["at"]) for q in rows}) == len(rows)
+    for q in rows:
+        assert set(q) <= {"doc", "sentence", "at", "speaker", "describe"}
+        assert isinstance(q["at"], int) and q["at"] >= 0
+        assert q["speaker"] is None or len(q["speaker"]) < 40  # a name, never a quotation
+
+
 def test_multinews_conflict_set_is_ids_and_labels() -> None:
     rows = _rows("conflicts_multinews.jsonl")
     assert len(rows) >= 50  # issue 13: at least 50 judged candidates

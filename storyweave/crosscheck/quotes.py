@@ -34,6 +34,13 @@ subject) over the spaCy parse the pipeline already made, and adds what news text
    broken over lines (plain text, a line per sentence) is found up to its line's end and
    attributed by the cue after its closing mark.
 
+7. **Long quotations and careless marks** (issue 13, third pass): a quotation reopened at each
+   paragraph (“…. “…,” she said) is one quote per part, the cue after the last part naming
+   every part, whether the paragraph breaks survived or not; straight marks spaced on both
+   sides pair in order, mixed English marks close each other; verb chains share their
+   subject, "X was heard saying", "one of the leaders, X", "the Ministry, which said" and
+   surnames the tagger missed name their speaker; words inside a quotation never do.
+
 The same quotation in several outlets (word overlap >= 0.6, or one contained in the other) is one
 quote with several articles.
 """
@@ -63,7 +70,8 @@ SPEECH_VERBS = {
     "assert", "maintain", "predict", "suggest", "caution", "urge", "quip", "joke", "report",
     "confirm", "deny", "describe", "tweet", "post", "exclaim", "shout", "murmur", "whisper",
     "conclude", "agree", "complain", "lament", "boast", "vow", "pledge", "promise", "reiterate",
-    "counter", "retort", "testify", "wonder", "recount", "point", "proclaim",
+    "counter", "retort", "testify", "wonder", "recount", "point", "proclaim", "crow",
+    "mumble", "mutter", "plead",
     # belief and allegation verbs introduce quoted words as often as speech verbs do
     # ("NPR's X suspects that China is “feeling a bit more secure”")
     "suspect", "believe", "think", "fear", "purport", "allege", "charge",
@@ -121,6 +129,9 @@ SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 # words that carry a speaker's judgement: a two- or three-word quotation holding one is
 # quoted words ("significant concerns"), one made only of nouns is a label ("mother ship")
 CONTENT_POS = {"ADJ", "VERB", "ADV", "AUX"}
+# the closed class of quantifying adjectives: an amount, not a judgement ("several days")
+QUANTIFIERS = {"several", "many", "few", "much", "more", "most", "less", "least", "some",
+               "enough", "various", "numerous", "countless", "multiple", "other", "same"}
 
 
 @dataclass
@@ -130,6 +141,7 @@ class Span:
     open_at: int  # the opening mark
     close_at: int  # one past the closing mark (or the paragraph end when continued)
     cut: bool = False  # closed only in the next paragraph, which does not reopen it
+    runs_on: bool = False  # the next quotation mark reopens it for its next paragraph
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -154,67 +166,117 @@ def _straight_opens(text: str, i: int) -> bool:
     return not before.isalnum()
 
 
+def _spaced(text: str, i: int) -> bool:
+    """A straight mark with space (or the text's edge) on both sides, as in tokenised text
+    ("the factor, " King said"): its direction is only known from the marks before it."""
+    return (i == 0 or text[i - 1].isspace()) and (i + 1 >= len(text) or text[i + 1].isspace())
+
+
+def _straight_closes(text: str, i: int) -> bool:
+    """Whether a straight mark closes the straight quotation open before it."""
+    return not _straight_opens(text, i) or _spaced(text, i)
+
+
+ENGLISH_OPEN = {"“", "``", '"'}
+
+
+def _closes(text: str, at: int, open_mark: str, mark: str) -> bool:
+    """Whether ``mark`` closes the quotation ``open_mark`` opened. English double marks are
+    mixed in careless text (“…", "…'', ``…”): any of them that reads as closing closes."""
+    if open_mark in ENGLISH_OPEN:
+        if mark == "``" and text[:at].rstrip()[-1:] == ",":
+            # an opening mark typed for a closing one (“``…, `` he said”): after a comma
+            # it cannot open the next paragraph of the quotation
+            return True
+        return mark in {"”", "''"} or (mark == '"' and _straight_closes(text, at))
+    return mark == PAIRS.get(open_mark)
+
+
+def _reopens(text: str, at: int, open_mark: str, mark: str, lo: int) -> bool:
+    """Whether ``mark`` opens the next paragraph of a quotation still open (news style opens
+    every paragraph of a long quotation with a mark and closes only the last): the same kind
+    of mark, first thing after a sentence that ends with its stop."""
+    before = text[lo:at].rstrip()
+    return mark == open_mark and before[-1:] in {".", "!", "?", "…"} and (
+        at + len(mark) < len(text))
+
+
 def _closed_later(text: str, paras: list[tuple[int, int]], p_no: int,
-                  open_mark: str, reach: int = 4) -> int | None:
+                  open_mark: str, reach: int = 4) -> tuple[int | None, bool]:
     """One past the mark that closes ``open_mark`` in the next few paragraphs, if the first
-    quotation mark met there closes it (and the first of them does not open with a mark)."""
+    quotation mark met there closes it (and the first of them does not open with a mark),
+    and whether the quotation is reopened rather than closed there.
+
+    When that first mark instead opens a later paragraph with the same kind of mark, the
+    quotation ran on over the paragraphs between and ends at that paragraph's start (the
+    convention for long quotations, with a paragraph of the quote that opened with no mark
+    in between, or a line break inside a paragraph)."""
+    prev_end = paras[p_no][1]
     for a, b in paras[p_no + 1:p_no + 1 + reach]:
         m = _MARK.search(text, a, b)
         if m is None:
+            prev_end = b
             continue
         mark = m.group()
-        if open_mark == '"':
-            ok = mark == '"' and not _straight_opens(text, m.start())
-        else:
-            ok = mark == PAIRS.get(open_mark)
-        return m.end() if ok else None
-    return None
+        if _closes(text, m.start(), open_mark, mark):
+            return m.end(), False
+        if not text[a:m.start()].strip() and _reopens(text, m.start(), open_mark, mark,
+                                                      paras[p_no][0]):
+            return len(text[:prev_end].rstrip()), True
+        return None, False
+    return None, False
 
 
 def find_quote_spans(text: str) -> list[Span]:
     """Quotation spans of a text, paired per paragraph; unbalanced marks are dropped.
 
-    A quotation left open at a paragraph's end continues only when the next paragraph opens
-    with a quotation mark; it then ends where a later paragraph closes it.
+    A quotation left open at a paragraph's end runs on when the next paragraph opens with a
+    quotation mark (news style for a long quotation): each paragraph's part is a span of its
+    own, marked ``runs_on``, as each opening mark is one quotation for a reader too.
     """
     spans: list[Span] = []
     paras = _paragraphs(text)
-    carry: tuple[int, int] | None = None  # (open_at, content start) of a continued quote
+    consumed = 0  # a mark before this closed a quotation of an earlier paragraph
     for p_no, (p_start, p_end) in enumerate(paras):
         para = text[p_start:p_end]
         open_mark: str | None = None
         open_at = 0
         for m in _MARK.finditer(para):
             mark, at = m.group(), p_start + m.start()
+            if at < consumed:
+                continue
             if open_mark is None:
                 if mark in PAIRS or (mark == '"' and _straight_opens(text, at)):
                     open_mark, open_at = mark, at
                 continue
-            closes = (mark == '"' and open_mark == '"' and not _straight_opens(text, at)) or (
-                open_mark in PAIRS and mark == PAIRS[open_mark])
-            if closes:
-                first_open, start = carry or (open_at, open_at + len(open_mark))
-                spans.append(Span(start, at, first_open, at + len(mark)))
-                carry, open_mark = None, None
+            if _closes(text, at, open_mark, mark):
+                spans.append(Span(open_at + len(open_mark), at, open_at, at + len(mark)))
+                open_mark = None
             elif mark in PAIRS or mark == '"':
-                # a new opening mark: the earlier one never closed, and nor did any carry
-                open_at, open_mark, carry = at, mark, None
+                if _reopens(text, at, open_mark, mark, open_at + len(open_mark)):
+                    # the paragraph break of a long quotation was lost (text joined into one
+                    # paragraph): the quotation so far ends where the new paragraph opens
+                    end = len(text[:at].rstrip())
+                    spans.append(Span(open_at + len(open_mark), end, open_at, end,
+                                      runs_on=True))
+                # a new opening mark: the earlier one never closed
+                open_at, open_mark = at, mark
         if open_mark is None:
-            carry = None
             continue
+        start = open_at + len(open_mark)
+        end = len(text[:p_end].rstrip())
         nxt = text[paras[p_no + 1][0]:paras[p_no + 1][1]].lstrip() if p_no + 1 < len(
             paras) else ""
         if nxt[:2] == "``" or (nxt[:1] and nxt[:1] in '“"«„'):
-            carry = carry or (open_at, open_at + len(open_mark))
+            spans.append(Span(start, end, open_at, end, runs_on=True))
         else:
-            close = _closed_later(text, paras, p_no, open_mark)
+            close, reopened = _closed_later(text, paras, p_no, open_mark)
             if close is not None:
+                consumed = close
                 # a quotation broken by line breaks (plain text wrapped per sentence): a later
-                # paragraph closes it without reopening, so it is a quotation up to here, and
+                # paragraph closes (or reopens) it, so it is a quotation up to here, and
                 # everything up to the closing mark is quoted (no cue can sit there)
-                first_open, start = carry or (open_at, open_at + len(open_mark))
-                spans.append(Span(start, p_end, first_open, close, cut=True))
-            carry = None
+                spans.append(Span(start, end, open_at, close, cut=True, runs_on=reopened))
     return [s for s in spans if 0 < s.end - s.start <= MAX_CHARS]
 
 
@@ -303,6 +365,21 @@ def _gender(ent: Entity, article: AnalyzedArticle) -> str | None:
     return None
 
 
+def _described_as_person(doc: Any, start: int, end: int) -> bool:
+    """Whether the parse describes a name as a person: an apposition headed by a person's
+    role ("Fauzi, an official from the agency, told …"; "X, spokesman for the army"), which
+    shows a name spaCy typed ORG or GPE to be someone who can be a "he" or "she"."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    for c in span.root.children:
+        if c.dep_ == "appos" and c.pos_ == "NOUN" and _speaker_noun(c):
+            low = c.lemma_.lower()
+            if low not in NONPERSON_NOUNS and low not in ORG_WORDS:
+                return True
+    return False
+
+
 def _reflexive_gender(root: Any) -> str | None:
     """'m'/'f' from "himself"/"herself" among the clause's own words ("X never presented
     herself as ..."), the one pronoun that must refer to the clause's subject."""
@@ -360,8 +437,8 @@ def _antecedent(article: AnalyzedArticle, index: EntityIndex, spans: list[Span],
             continue
         gender = _gender(ent, article) or (_reflexive_gender(root) if root is not None else None)
         if ent.type != "person" and (gender is None and not any(
-                x.label == "PERSON" for x in ent.mentions) or not _may_be_person(
-                m, ent, outlets or set())):
+                x.label == "PERSON" for x in ent.mentions) and not _described_as_person(
+                doc, m.start, m.end) or not _may_be_person(m, ent, outlets or set())):
             # an organisation or place took the floor ("Hamas fired …", "Hamsun Group
             # bought …"), or a name spaCy typed ORG that nothing shows to be a person
             # ("Meyer penned …"): it is not the "he", and nor is anyone before it
@@ -399,7 +476,14 @@ def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi
     span = article.doc.char_span(lo, hi, alignment_mode="contract")
     out = []
     for tok in span or []:
-        if tok.dep_ not in SUBJECT_DEPS or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+        if tok.dep_ not in SUBJECT_DEPS or not tok.text[:1].isupper():
+            continue
+        if tok.pos_ != "PROPN":
+            # a surname the small model took for a common noun ("Timmons told police")
+            linked = _surname_person(tok, index, article.id) if tok.pos_ == "NOUN" else None
+            if linked and not any(a <= tok.idx < b for a, b in skip) and index.at(
+                    article.id, tok.idx, tok.idx + len(tok.text)) is None:
+                out.append((tok.idx, linked, tok, None))
             continue
         if tok.text.isupper() or any(a <= tok.idx < b for a, b in skip):
             continue
@@ -412,6 +496,22 @@ def _untagged_subjects(article: AnalyzedArticle, index: EntityIndex, lo: int, hi
             continue
         out.append((first.idx, " ".join(w.text for w in words_), tok, None))
     return out
+
+
+def _surname_person(token: Any, index: EntityIndex, article: str) -> str | None:
+    """The person whose surname a capitalised word spaCy tagged as no name is ("Timmons told
+    police" after "Jermayne Timmons"): the last word of exactly one person's full name named
+    earlier in the article (or, if the article names none, in the story)."""
+    text = token.text
+    if not text[:1].isupper() or text.isupper() or len(text) < 3:
+        return None
+    people = [e for e in index.entities if e.type == "person"
+              and len(e.name.split()) >= 2 and e.name.split()[-1] == text]
+    here = {e.name for e in people if any(m.article == article for m in e.mentions)}
+    before = {e.name for e in people if any(
+        m.article == article and m.start < token.idx for m in e.mentions)}
+    names = before if here else {e.name for e in people}
+    return names.pop() if len(names) == 1 else None
 
 
 def _person_inside(token: Any, article: AnalyzedArticle, index: EntityIndex) -> str | None:
@@ -452,9 +552,21 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
     if low in PRONOUNS_PERSON:
         return _antecedent(article, index, spans, quote_start, recent, low,
                            _outlets(article)), token.text
-    if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
-        return None, token.text
     doc = token.doc
+    if low in PRONOUNS_UNKNOWN or token.pos_ == "PRON":
+        # "said one of the rebel leaders, Abdel Aziz al-Hilu": the apposition names them;
+        # "the State Department, which said …": a relative pronoun stands for the name
+        # its clause hangs on (only a name: "a fan who wrote" stays unknown)
+        for c in token.subtree:
+            ent = index.at(article.id, c.idx, c.idx + len(c.text)) if c.dep_ == "appos" else None
+            if ent is not None and ent.type == "person":
+                return ent.name, c.text
+        if low in {"who", "which", "that"} and token.head.dep_ == "relcl":
+            named = token.head.head
+            ent = index.at(article.id, named.idx, named.idx + len(named.text))
+            if ent is not None and ent.type in {"person", "organisation"}:
+                return ent.name, named.text
+        return None, token.text
     ent = index.at(article.id, token.idx, token.idx + len(token.text))
     if ent is not None and ent.type == "person":
         return ent.name, token.text
@@ -465,6 +577,10 @@ def _name_of(token: Any, article: AnalyzedArticle, index: EntityIndex,
         return inside, doc[token.left_edge.i:token.right_edge.i + 1].text
     if ent is not None and ent.type == "organisation":
         return ent.name, token.text
+    linked = _surname_person(token, index, article.id) if (
+        ent is None and token.pos_ == "NOUN") else None
+    if linked:
+        return linked, token.text  # a surname the small model took for a common noun
     for child in token.subtree:
         if child.dep_ == "appos" and child.i > token.i:
             sub = doc[child.left_edge.i:child.right_edge.i + 1]
@@ -541,11 +657,27 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
             head.lemma_.lower() in SPEECH_VERBS) else []
     if not subj and cue.dep_ in {"conj", "advcl"} and cue.head.pos_ in {"VERB", "AUX"}:
         subj = [c for c in cue.head.children if c.dep_ == "nsubj"]
+    if not subj and cue.dep_ == "conj":
+        # "he grabbed her, threw her down, then … told her “…”": coordinated verbs share the
+        # first one's subject, however long the chain (a passive one's too: "he was charged
+        # … and told")
+        head = cue.head
+        while head.dep_ == "conj" and head.head.i != head.i and not any(
+                c.dep_ in SUBJECT_DEPS for c in head.children):
+            head = head.head
+        shared = [c for c in head.children if c.dep_ in SUBJECT_DEPS]
+        if shared:
+            name, written = _name_of(shared[0], article, index, spans, quote_start, recent)
+            return name, written, cue.text
     if not subj and cue.dep_ == "xcomp":
         # "led journalists to suspect": the object of the governing verb is the one who
         # suspects; "wants to say": with no object, its subject
+        # "X was heard saying", "X can be heard saying": the passive subject of the
+        # governing verb
         head = list(cue.head.children)
-        subj = [c for c in head if c.dep_ == "dobj"] or [c for c in head if c.dep_ == "nsubj"]
+        subj = [c for c in head if c.dep_ == "dobj"] or [
+            c for c in head if c.dep_ == "nsubj"] or [
+            c for c in head if c.dep_ == "nsubjpass" and cue.tag_ == "VBG"]
     if not subj and cue.i > 0 and doc[cue.i - 1].is_punct:
         # inverted "…,” argued the planners' report": the parser may take the speaker for
         # the object when the verb opens its clause right after the quotation
@@ -563,11 +695,16 @@ def _speaker_of_cue(cue: Any, article: AnalyzedArticle, index: EntityIndex, span
     if not subj and cue.dep_ == "pcomp" and cue.head.head.lemma_.lower() == "quote":
         # "she is quoted as saying": the one quoted is the speaker
         subj = [c for c in cue.head.head.children if c.dep_ == "nsubjpass"]
-    elif subj and subj[0].dep_ == "nsubjpass":
+    elif subj and subj[0].dep_ == "nsubjpass" and subj[0].head.i == cue.i:
         # "he has been described as …", "the plan was called …": the subject of a passive
         # speech verb is spoken about; the speaker is its agent ("by the mayor"), if named
         subj = [g for c in cue.children if c.dep_ == "agent" for g in c.children
                 if g.dep_ == "pobj"]
+    if subj and _inside(subj[0].idx, spans):
+        # words inside a quotation are what is said, never who says it; a name the parser
+        # hung on them as an apposition outside the quotation still is ("“… the ability
+        # …,” Harold Child, a veteran, told Nixon")
+        subj = [c for c in subj[0].children if c.dep_ == "appos" and not _inside(c.idx, spans)]
     if not subj:
         return None, None, cue.text
     name, written = _name_of(subj[0], article, index, spans, quote_start, recent)
@@ -620,7 +757,18 @@ def _short_quote(text: str, span: Span, content: str, doc: Any, cue_at: int,
                 t.pos_ in {"SCONJ", "CCONJ"} for t in between):
             return True
     quoted = doc.char_span(span.start, span.end, alignment_mode="expand")
-    return quoted is not None and any(t.pos_ in CONTENT_POS for t in quoted)
+    # a quantifier is no judgement: "will take “several days”" quotes an estimate
+    return quoted is not None and any(
+        t.pos_ in CONTENT_POS and t.lower_ not in QUANTIFIERS for t in quoted)
+
+
+def _work_title(content: str) -> bool:
+    """A longer quotation in Title Case with no sentence stop is a work's title ("The
+    Secret Man: The Story of Watergate's Deep Throat,"), not someone's words."""
+    ws = [w for w in content.replace(",", " ").split() if any(ch.isalpha() for ch in w)]
+    long_ = [w for w in ws if len(w) > 3]
+    return len(long_) >= 2 and all(w[0].isupper() for w in long_ + ws[:1]) and not (
+        content.rstrip(" ,").endswith((".", "!", "?", "…")))
 
 
 def _personal(name: str, written: str | None, index: EntityIndex) -> bool:
@@ -672,7 +820,12 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if closing.index + 1 < len(sents):
             nxt = sents[closing.index + 1]
             tail = text[span.close_at:closing.end].strip(" ,.;”\"'")
-            if not tail and nxt.words <= 10 and nxt.paragraph == closing.paragraph:
+            # a quoted clause ending in a comma is unfinished: its cue follows, even when the
+            # parser ended the sentence at the closing mark ("“…, ” X said of …, “…”")
+            unfinished = text[span.start:span.end].rstrip().endswith(",") or text[
+                span.close_at:span.close_at + 1] == ","
+            if not tail and (nxt.words <= 10 or unfinished) and (
+                    nxt.paragraph == closing.paragraph):
                 hi = nxt.end
         if first.index > 0 and sents[first.index - 1].text.rstrip().endswith(":"):
             lo = sents[first.index - 1].start
@@ -681,6 +834,7 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
                   list(range(first.index, last.index + 1)), first.paragraph, words=n_words)
         f.extra["last_paragraph"] = closing.paragraph
         f.extra["close_at"], f.extra["open_at"] = span.close_at, span.open_at
+        f.extra["runs_on"] = span.runs_on
         if cands:
             def distance(tok: Any, span: Span = span, own_end: int = own_end) -> int:
                 if tok.idx >= own_end:  # the next sentence: only when the quote's has none
@@ -698,12 +852,16 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
         if n_words < MIN_WORDS:
             f.keep = n_words >= 2 and f.cue is not None and _short_quote(
                 text, span, content, doc, f.extra.get("cue_at", -1), own_end)
+        elif _work_title(content):
+            f.keep = False
         if f.cue is None and first.index > 0:
             _lead_in(f, sents[first.index - 1], first, article, index, spans, recent)
         found.append(f)
-        if f.keep and f.cue is not None:
+        if f.keep and f.cue is not None and (f.speaker is not None or n_words >= MIN_WORDS):
             # someone spoke: the floor passes to them, and a "he"/"she" can take it up only
-            # from a person, never from a report, a ministry or an unknown speaker
+            # from a person, never from a report, a ministry or an unknown speaker (two or
+            # three quoted words nobody is found to have said take no floor: "Capaldi, who
+            # described himself as a “full anorak” fan who once wrote …")
             personal = f.speaker is not None and _personal(f.speaker, f.speaker_text, index)
             recent = Recent(f.speaker if personal else None, closing.end)
     # continuation: an unattributed quote right after an attributed one shares its speaker
@@ -714,6 +872,13 @@ def quotes_in_article(article: AnalyzedArticle, index: EntityIndex) -> list[Foun
                 article, prev, cur):
             cur.speaker, cur.speaker_text = prev.speaker, prev.speaker_text
             cur.extra["continued"] = True
+    # a long quotation's earlier paragraphs carry no cue: the cue after its last part names
+    # the speaker of every part (“…. “…,” she said.)
+    for prev, cur in reversed(list(zip(found, found[1:], strict=False))):
+        if prev.extra["runs_on"] and prev.cue is None and prev.speaker is None and (
+                cur.speaker) and not text[prev.extra["close_at"]:cur.extra["open_at"]].strip():
+            prev.speaker, prev.speaker_text = cur.speaker, cur.speaker_text
+            prev.extra["continued"] = True
     return [f for f in found if f.keep and (f.words >= MIN_WORDS or f.cue is not None)]
 
 
