@@ -3,6 +3,7 @@ against hand annotations of real ECB+ articles (tests/data/annotations/, see its
 
     python benchmarks/cross_source.py             # score, time, write docs/benchmarks.md
     python benchmarks/cross_source.py --dump-conflicts out.jsonl   # candidates to annotate
+    python benchmarks/cross_source.py --only conflicts [--mn-limit 0]   # conflicts alone
 
 Every ECB+ event cluster is run as one story through the full pipeline (articles built from the
 given sentences joined into one paragraph; no publication metadata, as for plain text files), so
@@ -258,6 +259,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--mn-limit", type=int, default=584,
                     help="Multi-News dev (tuning split) clusters for the judged conflict set")
+    ap.add_argument("--only", choices=["conflicts"],
+                    help="score the conflicts alone (held-out ECB+ topics in the lines layout "
+                    "and the Multi-News set; a few minutes); prints, writes nothing")
     args = ap.parse_args()
 
     from storyweave.crosscheck import ENRICHERS, build_entities
@@ -331,6 +335,30 @@ def main() -> None:
                                "text": k["text"]})
             conflicts.append({"cluster": name, "about": c["about"], "kind": c["kind"],
                               "claims": claims})
+
+    if args.only == "conflicts":
+        held = {d["event_cluster"] for d in docs
+                if int(d["event_cluster"].split("_")[0]) >= HELD_OUT}
+        conflicts = run_layout("lines", held)[2]
+        if args.dump_conflicts:
+            with args.dump_conflicts.open("w", encoding="utf-8") as fh:
+                for c in conflicts:
+                    fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        c_prec, c_rec, tp, missed, judged, unjudged = score_conflicts(conflicts, gold_c, pool)
+        out = {"ecb_held_out": {"found": len(conflicts), "judged": len(judged),
+                                "unjudged": unjudged, "true": tp, "precision": c_prec,
+                                "pool_true": sum(p["label"] for p in pool),
+                                "pool_true_missed": missed, "recall_vs_pool": c_rec}}
+        if args.mn_limit:
+            from benchmarks.conflicts_multinews import ANN as MN_ANN
+            from benchmarks.conflicts_multinews import run as run_mn
+            from benchmarks.conflicts_multinews import score as score_mn
+
+            mn = score_mn(run_mn(args.mn_limit), [json.loads(x) for x in MN_ANN.open()])
+            mn.pop("unjudged_items")
+            out["multinews_tuning"] = mn
+        print(json.dumps(out, indent=1))
+        return
 
     scoped = set(scope["quotes"]) | set(scope["dates"])
     para_clusters = {doc_by[d]["event_cluster"] for d in scoped}
