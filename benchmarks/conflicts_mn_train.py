@@ -60,9 +60,10 @@ def _rows(story_id: str, conflicts: list[dict]) -> list[dict]:
             for c in conflicts]
 
 
-def run(limit: int, loose: bool = False) -> list[dict]:
+def run(limit: int, loose: bool = False, only: set[str] | None = None) -> list[dict]:
     """Conflicts reported on the stories (``loose``: the wide candidate pool as well, after the
-    reported ones, for judging recall candidates)."""
+    reported ones, for judging recall candidates; ``only``: these stories alone, e.g. the ones
+    with a judgement, which is all a score needs)."""
     from storyweave.crosscheck import ENRICHERS
     from storyweave.crosscheck.conflicts import find_conflicts
     from storyweave.pipeline import NoUsableArticles, Pipeline
@@ -75,6 +76,8 @@ def run(limit: int, loose: bool = False) -> list[dict]:
     pipe = Pipeline(enrichers=[*ENRICHERS, gather])
     out: list[dict] = []
     for sid, arts in stories(limit):
+        if only is not None and sid not in only:
+            continue
         try:
             story = pipe.run(arts, words=100, story_id=sid)
         except NoUsableArticles:
