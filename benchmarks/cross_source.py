@@ -4,6 +4,7 @@ against hand annotations of real ECB+ articles (tests/data/annotations/, see its
     python benchmarks/cross_source.py             # score, time, write docs/benchmarks.md
     python benchmarks/cross_source.py --dump-conflicts out.jsonl   # candidates to annotate
     python benchmarks/cross_source.py --quotes-only [--fresh]  # quote speakers alone (~2 min)
+    python benchmarks/cross_source.py --only conflicts [--mn-limit 0]   # conflicts alone
 
 Every ECB+ event cluster is run as one story through the full pipeline (articles built from the
 given sentences joined into one paragraph; no publication metadata, as for plain text files), so
@@ -279,6 +280,8 @@ BEFORE = {
     "quote → speaker (paragraph)": (0.79, 0.75), "timeline dates (paragraph)": (0.87, 0.84),
     "conflicts (ECB+ lines; held-out topics 23–45)": (0.33, 0.45),
     "conflicts (Multi-News dev, tuning split)": (0.25, 0.20),
+    # the third development set's "before": the detector at the start of issue 13's third pass
+    "conflicts (Multi-News training stories; development)": (0.36, 0.19),
 }
 # quote → speaker by topic split in the run before the third quote pass of issue 13
 # (2026-11-30 21:59 UTC; code of main at 6f34318)
@@ -358,6 +361,9 @@ def main() -> None:
                     help="score quote speakers alone (both layouts), print, write nothing")
     ap.add_argument("--fresh", action="store_true",
                     help="with --quotes-only: also score the fresh (held-out) quote set")
+    ap.add_argument("--only", choices=["conflicts"],
+                    help="score the conflicts alone (held-out ECB+ topics in the lines layout "
+                    "and the Multi-News set; a few minutes); prints, writes nothing")
     args = ap.parse_args()
     if args.quotes_only:
         print(json.dumps(quotes_only(args.fresh), indent=1))
@@ -428,6 +434,30 @@ def main() -> None:
             conflicts.append({"cluster": name, "about": c["about"], "kind": c["kind"],
                               "claims": claims})
 
+    if args.only == "conflicts":
+        held = {d["event_cluster"] for d in docs
+                if int(d["event_cluster"].split("_")[0]) >= HELD_OUT}
+        conflicts = run_layout("lines", held)[3]
+        if args.dump_conflicts:
+            with args.dump_conflicts.open("w", encoding="utf-8") as fh:
+                for c in conflicts:
+                    fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        c_prec, c_rec, tp, missed, judged, unjudged = score_conflicts(conflicts, gold_c, pool)
+        out = {"ecb_held_out": {"found": len(conflicts), "judged": len(judged),
+                                "unjudged": unjudged, "true": tp, "precision": c_prec,
+                                "pool_true": sum(p["label"] for p in pool),
+                                "pool_true_missed": missed, "recall_vs_pool": c_rec}}
+        if args.mn_limit:
+            from benchmarks.conflicts_multinews import ANN as MN_ANN
+            from benchmarks.conflicts_multinews import run as run_mn
+            from benchmarks.conflicts_multinews import score as score_mn
+
+            mn = score_mn(run_mn(args.mn_limit), [json.loads(x) for x in MN_ANN.open()])
+            mn.pop("unjudged_items")
+            out["multinews_tuning"] = mn
+        print(json.dumps(out, indent=1))
+        return
+
     scoped = set(scope["quotes"]) | set(scope["dates"]) | set(scope["quotes_fresh"])
     para_clusters = {doc_by[d]["event_cluster"] for d in scoped}
     pq, pf, pd, _, _, _, _, _ = run_layout("paragraph", para_clusters)
@@ -453,6 +483,11 @@ def main() -> None:
     mn_gold = [json.loads(x) for x in MN_ANN.open()]
     mn = score_mn(run_mn(args.mn_limit), mn_gold)
     mn.pop("unjudged_items")
+    from benchmarks import conflicts_mn_train as mt
+
+    mt_gold = [json.loads(x) for x in mt.ANN.open()]
+    mtr = score_mn(mt.run(3000, only={g["cluster"] for g in mt_gold}), mt_gold)
+    mtr.pop("unjudged_items")
     q_split = {}
     for tag, found in (("lines", found_q), ("paragraph", pq)):
         for part, keep in (("1–12", lambda t: t <= QUOTE_DEV_TOPICS),
@@ -477,7 +512,7 @@ def main() -> None:
         "precision": c_prec,
         "pool_true": sum(p["label"] for p in pool), "pool_true_missed": missed,
         "recall_vs_pool": c_rec},
-        "conflicts_multinews": mn,
+        "conflicts_multinews": mn, "conflicts_mn_train": mtr,
         "quotes_by_topic": {f"{a} {b}": v for (a, b), v in q_split.items()},
         "quotes_fresh": {f"{a} {b}": v for (a, b), v in q_fresh.items()},
         "example": {"pipeline_s": t_base, "added_s": t_added},
@@ -515,6 +550,9 @@ def main() -> None:
         ("conflicts (Multi-News dev, tuning split)",
          f"{mn['true_in_pool']} true in {len(mn_gold)} judged", f"{mn['judged']} found",
          mn["precision"], mn["recall_vs_pool"]),
+        ("conflicts (Multi-News training stories; development)",
+         f"{mtr['true_in_pool']} true in {len(mt_gold)} judged", f"{mtr['judged']} found",
+         mtr["precision"], mtr["recall_vs_pool"]),
     ]
 
     def before(name: str) -> str:
@@ -552,17 +590,18 @@ its README; none of them from the example):
 {table}
 
 "before": the run of 2026-11-23 13:15 UTC, before issue 13 (the Multi-News conflict set is
-new: its "before" is the unchanged detector scored on the same judgements, 1 true of 4). The
-first issue-13 pass at conflicts (verb and subject only) measured 0.31 / 0.27 on ECB+ and
-1.00 / 0.20 on Multi-News; the figures above are the second pass (the slot read from the parse
-and a confidence cut, docs/cross-source.md), whose rules and cut were written on development
-data only: ECB+ topics 1–22, the Multi-News tuning split and 3,000 Multi-News training stories
-of `../shared/data/multi-news-stream/`. The held-out topics were scored five times while it
-was written (each time the newly reported conflicts were judged by hand and added, true or
-false). No rule was written from a held-out sentence, but one choice was made knowing their
-score: two rules added on development evidence (a named owner on one side only; a place
-scope) were removed after the held-out recall fell, because a third rule (lists) explained the
-same development cases. So the held-out figure is not entirely clean.
+new: its "before" is the unchanged detector scored on the same judgements, 1 true of 4; the
+training-story set is newer still: its "before" is the detector at the start of the third
+pass). Conflicts, three issue-13 passes: the first (verb and subject only) measured 0.31 / 0.27
+on ECB+ and 1.00 / 0.20 on Multi-News; the second (the slot read from the parse and a
+confidence cut) 0.43 / 0.36 and 1.00 / 0.60, its held-out topics scored five times while it was
+written, one choice made knowing their score (two rules removed after the held-out recall
+fell), so not entirely clean. The third pass (the figures above, docs/cross-source.md) fixed
+token comparisons by identity (spaCy makes a new Token on every access) and wrote its rules on
+a third development set, 3,000 Multi-News training stories whose every reported conflict and
+loose candidate was judged by hand (`conflicts_mn_train.jsonl`, method in the annotations
+README), checked on ECB+ topics 1–22 and the Multi-News tuning split; the held-out topics were
+scored once, at the end, and its two newly reported conflicts judged (both false).
 Quote → speaker by ECB+ topic, on `quotes.jsonl`: the first two issue-13 passes wrote their
 rules looking at the errors of topics 1–12 only; the third pass (this run) looked at the
 errors of all annotated topics, 1–34, so neither group is held out any more. "before" is the
@@ -614,8 +653,11 @@ the same method when first reported and added to the file. Multi-News conflicts:
 set from the first {args.mn_limit} tuning-split clusters of `../shared/data/multi-news/dev.jsonl`
 (`tests/data/annotations/conflicts_multinews.jsonl`, {len(mn_gold)} candidates from a loose
 pass of the detector, method in the annotations README); precision over the judged conflicts
-reported ({mn['judged']}), recall within the judged pool. Conflicts remain the weak figure:
-values to check, not verdicts.
+reported ({mn['judged']}), recall within the judged pool. Multi-News training stories: the
+judged stories among the first 3,000 of `../shared/data/multi-news-stream/` (development data
+of the third pass: where its rules stand, not how they generalise; `python
+benchmarks/conflicts_mn_train.py` runs all 3,000). Conflicts remain the weak figure: values to
+check, not verdicts; the issue-13 goal (precision 0.80) is not met on the held-out ECB+ topics.
 """
     write_section("cross-source", body)
 

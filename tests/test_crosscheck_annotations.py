@@ -56,6 +56,19 @@ def test_multinews_conflict_set_is_ids_and_labels() -> None:
         assert len(r["note"]) < 80  # a reason in a few words, never article text
 
 
+def test_multinews_training_conflict_set_is_ids_and_labels() -> None:
+    """Issue 13's third development set: Multi-News training stories of the stream."""
+    rows = _rows("conflicts_mn_train.jsonl")
+    assert len(rows) >= 250
+    assert sum(r["label"] for r in rows) >= 20 and not all(r["label"] for r in rows)
+    for r in rows:
+        assert set(r) == {"cluster", "about", "claims", "label", "note"}
+        assert re.fullmatch(r"mn\d+", r["cluster"])
+        assert all(set(c) == {"article", "sentence"} for c in r["claims"])
+        assert all(c["article"].startswith(r["cluster"] + "-") for c in r["claims"])
+        assert len(r["note"]) < 80
+
+
 def test_entity_type_sample_is_hashes_and_labels() -> None:
     rows = _rows("entity_types.jsonl")
     assert len(rows) >= 50

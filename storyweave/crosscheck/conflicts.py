@@ -41,7 +41,7 @@ from storyweave.crosscheck.entities import EntityIndex, build_entities
 from storyweave.crosscheck.timeline import references
 from storyweave.model import AnalyzedArticle, Story
 
-PAIR_SIMILARITY = 0.15
+PAIR_SIMILARITY = 0.10
 APPROX = 0.15
 ROUNDING = 0.02
 NUMBER_LABELS = {"CARDINAL": "number", "MONEY": "money", "PERCENT": "percent",
@@ -91,7 +91,8 @@ def parse_number(text: str) -> tuple[float, bool] | None:
 
 LOWER_BOUND = re.compile(
     r"\b(at least|more than|over|upwards of|no fewer than|in excess of)\b", re.I)
-UPPER_BOUND = re.compile(r"\b(up to|less than|fewer than|under|at most|no more than)\b", re.I)
+UPPER_BOUND = re.compile(r"\b(up to|less than|fewer than|under|at most|no more than|as many as|"
+                         r"as much as)\b", re.I)
 RANGE = re.compile(r"\d\s*[-–]\s*\$?\d|\bbetween\b|\d\s+to\s+\$?\d|\bor\b|\band\b", re.I)
 CLOCK = re.compile(r"\d\s*:\s*\d|\b(?:a\.?\s?m|p\.?\s?m)\b", re.I)
 EXPLICIT_DATE = re.compile(
@@ -106,13 +107,15 @@ UNIT_OF = {"metre": "m", "meter": "m", "metres": "m", "meters": "m", "foot": "ft
            "pound": "lb", "pounds": "lb", "lb": "lb", "ton": "t", "tons": "t", "tonnes": "t",
            "tonne": "t", "acre": "acre", "acres": "acre", "hectare": "ha", "hectares": "ha"}
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+# a decade, also as tokenised text writes it ("1940s", "1940's", "1990 's")
+DECADE = re.compile(r"\b((?:1[89]|20)\d0)\s*['’]?\s*s\b")
 PUBLICATION = {"post", "update", "publish", "edit", "file", "write", "print", "release"}
 
 
 QUALIFIER_BEFORE = re.compile(
     r"\b(about|around|nearly|almost|roughly|some|over|more than|less than|at least|up to|"
-    r"approximately|an estimated|fewer than|under|as many as|upwards of|no fewer than|"
-    r"at most|no more than|in excess of)\s*$", re.I)
+    r"approximately|an estimated|fewer than|under|as many as|as much as|upwards of|"
+    r"no fewer than|at most|no more than|in excess of)\s*$", re.I)
 
 
 def number_interval(text: str) -> tuple[float, float] | None:
@@ -153,6 +156,12 @@ SUBSET_WORDS = {"other", "more", "another", "additional", "new", "next", "remain
 # prepositions that narrow a count or a date to a period or a setting: "three times since
 # October" is not "four times" in all
 SCOPE_PREPS = {"since", "during", "within", "until", "through", "throughout", "over", "per"}
+# of these, the ones that also name a place ("carrying 217 passengers over the Sinai", "a march
+# of 10,000 people through the town"): a scope only with a time as their object
+PLACE_TOO = {"within", "through", "throughout", "over"}
+TIME_NOUNS = {"year", "month", "week", "day", "decade", "century", "period", "season", "weekend",
+              "hour", "night", "course", "past", "time", "term", "life", "career", "summer",
+              "winter", "spring", "autumn", "quarter", "half", "game", "match", "tournament"}
 # adverbs that place a value in a series or at another time: "first hosted the Oscars in
 # 2007" is not disputed by "to host the Oscars in 2014"
 MODAL = {"forecast", "expect", "predict", "estimate", "project", "anticipate", "hope", "fear",
@@ -164,14 +173,52 @@ GENERIC_VERBS = {"be", "have", "get", "make", "take", "do", "go", "come", "becom
 # a date on a picture is the picture's, not the story's ("satellite image taken on ...")
 CAPTION_NOUNS = {"image", "photo", "photograph", "picture", "video", "footage", "file"}
 DISTRIBUTIVE = {"each", "every", "per"}
+# the units of a contest or a calendar that an ordinal places a moment in ("in the fourth
+# round" and "by the sixth round" of one fight are two moments, not two counts)
+SERIES_UNITS = {"round", "game", "quarter", "inning", "half", "period", "set", "stage", "leg",
+                "day", "week", "month", "year", "season", "term", "lap", "hole", "minute"}
 SERIES_ADVERBS = {"first", "again", "previously", "once", "earlier", "originally", "initially",
                   "later", "last", "ever", "already"}
 
 
+def _temporal(tok: Any) -> bool:
+    """A time as a preposition's object ("over the past year", "through 2012")."""
+    return tok.ent_type_ in {"DATE", "TIME"} or tok.lemma_.lower() in TIME_NOUNS
+
+
+# verbs that outlets use for one another when they report the same count, as seen on the
+# development data: "injuring 21" / "wounding nine", "plunged 992.6 points" / "plummeted
+# 998.50", "approved ... in a 331-to-225 vote" / "passed by 321 votes to 225"
+VERB_CLASS = {"wound": "injure", "hurt": "injure", "plummet": "drop", "plunge": "drop",
+              "tumble": "drop", "fall": "drop", "pass": "approve", "adopt": "approve",
+              "associate": "link", "slay": "kill"}
+# the state a verb leaves its object in: "left 316 people injured" is "injured 316 people",
+# "were shot dead" is "were killed"
+RESULT_STATE = {"dead": "kill", "kill": "kill", "injure": "injure", "wound": "injure"}
+
+
+def _verb_word(verb: Any, head: Any) -> str:
+    """The verb a value's slot is compared by: its lemma, the state "leave" and "shoot" leave
+    the counted people in, and one word for each class of verbs outlets interchange."""
+    lemma = verb.lemma_.lower()
+    if lemma in {"leave", "shoot"}:
+        near = list(verb.children) + (list(head.children) if head.i != verb.i else [])
+        for c in near:
+            if c.dep_ in {"oprd", "acl", "acomp", "xcomp", "amod"} and (
+                    c.lemma_.lower() in RESULT_STATE) and (lemma == "leave" or c.lower_ == "dead"):
+                lemma = RESULT_STATE[c.lemma_.lower()]
+                break
+    return VERB_CLASS.get(lemma, lemma)
+
+
 def _verb_of(head: Any) -> Any | None:
-    """The verb of the clause a value sits in (four steps up the parse at most)."""
+    """The verb of the clause a value sits in (four steps up the parse at most).
+
+    spaCy makes a new ``Token`` object on every access, so tokens are compared here and below
+    by position (``.i``), never by identity (``is`` was always false: a value whose head is
+    its own verb lost that verb's subject and object, a sentence root was taken for a head)."""
     tok, steps = head, 0
-    while tok.pos_ not in {"VERB", "AUX"} and tok.head is not tok and steps < 4:
+    while tok.pos_ not in {"VERB", "AUX"} and tok.head.i != tok.i and steps < 4:
         tok, steps = tok.head, steps + 1
     return tok if tok.pos_ in {"VERB", "AUX"} else None
 
@@ -190,8 +237,8 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
     tok = _verb_of(head)
     if tok is None:
         return None, None, False
-    verb = tok.lemma_.lower()
-    inside = ({t.i for t in head.subtree} if head is not tok else set()) | own
+    verb = _verb_word(tok, head)
+    inside = ({t.i for t in head.subtree} if head.i != tok.i else set()) | own
 
     def named(t: Any) -> tuple[str, bool]:
         """An entity's canonical name; else a proper noun with its compound names ("austin
@@ -199,9 +246,12 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
         ent = index.at(article.id, t.idx, t.idx + len(t.text))
         if ent is not None:
             return ent.name, True
+        words = [c for c in t.children if c.dep_ == "compound"]
         if t.pos_ != "PROPN":
-            return t.lemma_.lower(), False
-        words = [c for c in t.children if c.dep_ == "compound" and c.pos_ == "PROPN"]
+            # "the dow industrials" is "the dow": a compound name stays with its noun
+            return " ".join([c.lower_ for c in words] + [t.lemma_.lower()]), any(
+                c.pos_ == "PROPN" for c in words)
+        words = [c for c in words if c.pos_ == "PROPN"]
         return " ".join([c.lower_ for c in words] + [t.lower_]), True
 
     clause = tok
@@ -221,7 +271,7 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
             up = up.head
         elif clause.dep_ not in {"advcl", "xcomp"}:
             break
-        if up is clause or up.pos_ not in {"VERB", "AUX"}:
+        if up.i == clause.i or up.pos_ not in {"VERB", "AUX"}:
             break
         clause = up
     return verb, None, False
@@ -235,7 +285,8 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
     ("five others") and whether the value is a part ("two of the three victims")."""
     own = {t.i for t in span}
     verb = _verb_of(head)
-    inside = ({t.i for t in head.subtree} if head is not verb else set()) | own
+    inside = ({t.i for t in head.subtree} if verb is None or head.i != verb.i else set()
+              ) | own
     obj = None
     if verb is not None:
         for child in verb.children:
@@ -253,7 +304,8 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
         if tok is None:
             continue
         for p in tok.children:
-            narrows = (p.dep_ == "prep" and p.lower_ in SCOPE_PREPS) or (
+            narrows = (p.dep_ == "prep" and p.lower_ in SCOPE_PREPS and (
+                p.lower_ not in PLACE_TOO or any(_temporal(g) for g in p.children))) or (
                 p.dep_ == "advmod" and p.lower_ in SERIES_ADVERBS)
             if narrows and p.i not in own:
                 scope.add(p.lower_)
@@ -271,11 +323,22 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
         if up.pos_ in {"VERB", "AUX"} and (verb.dep_ != "ccomp" or up.lemma_.lower() in MODAL):
             matrix = up.lemma_.lower()
     subset = {c.lemma_.lower() for c in head.children if c.lemma_.lower() in SUBSET_WORDS}
+    if head.dep_ in {"compound", "amod", "npadvmod", "nmod"} and head.head.pos_ == "NOUN":
+        # "the new 52-point margin": the value measures the noun its unit modifies
+        subset |= {c.lemma_.lower() for c in head.head.children
+                   if c.lemma_.lower() in SUBSET_WORDS}
     subset |= {t.lemma_.lower() for t in span if t.lemma_.lower() in SUBSET_WORDS}
     root = span.root
-    partitive = (root.like_num or root.ent_type_ == "CARDINAL") and any(
-        c.dep_ == "prep" and c.lower_ == "of" for c in root.children) or (
-        head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.like_num)
+    # a part ("two of the three victims": its whole, "3", when written) or the whole a part
+    # is taken from ("20 of 31 passes": the 31)
+    partitive: str | bool = False
+    if root.like_num or root.ent_type_ == "CARDINAL":
+        for c in root.children:
+            if c.dep_ == "prep" and c.lower_ == "of":
+                whole = [n.lower_ for g in c.children for n in g.children if n.like_num]
+                partitive = "part of " + (whole[0] if whole else "?")
+    if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.like_num:
+        partitive = "whole"
     return {"obj": obj, "of": of, "scope": frozenset(scope), "subset": frozenset(subset),
             "partitive": partitive, "negated": negated, "matrix": matrix}
 
@@ -293,8 +356,8 @@ def _head_token(span: Any) -> Any | None:
     elif tok.dep_ in {"nummod", "amod", "quantmod", "npadvmod", "compound", "nmod"}:
         tok = tok.head
     else:
-        tok = tok.head if tok.head is not tok else tok
-    if tok is root or tok.like_num:
+        tok = tok.head
+    if tok.i == root.i or tok.like_num:
         return None
     return tok
 
@@ -388,17 +451,20 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                                  "subset": frozenset(), "partitive": False, "negated": False,
                                  "matrix": None})}
                 if m.label in NUMBER_LABELS:
-                    if _label_number(text, m.start, m.end):
+                    if _label_number(text, m.start, m.end) or _clock(text, m.start, m.end):
                         continue
                     # the recogniser often leaves "nearly", "more than" outside the number
                     lead = QUALIFIER_BEFORE.search(text[max(0, m.start - 24):m.start])
                     interval = number_interval(f"{lead.group(1)} {m.text}" if lead else m.text)
                     if interval is not None and head:
-                        values.append({**base, "kind": NUMBER_LABELS[m.label],
-                                       "value": interval})
+                        kind = NUMBER_LABELS[m.label]
+                        values.append({**base, "kind": kind, "value": interval,
+                                       "unit": _unit_near(kind, text, m.start, m.end)})
                 elif m.label == "ORDINAL" and ORDINALS.get(m.text.lower(), 1) > 1 and head:
                     # "first" starts a series ("his first trip", years ago) and is rarely the
                     # same member as a later ordinal; counts disagree as "third" vs "fourth"
+                    if head in SERIES_UNITS and head_tok.dep_ == "pobj":
+                        continue  # "in the fourth round", "by the sixth round": when, not what
                     values.append({**base, "kind": "ordinal", "value": ORDINALS[m.text.lower()]})
                 elif m.label == "DATE":
                     # relative dates ("Tuesday", "today") depend on each article's reference
@@ -407,11 +473,15 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                         continue
                     if head in PUBLICATION or subject in CAPTION_NOUNS:
                         continue
-                    got = resolve(m.text, ref)
+                    decade = DECADE.search(text[m.start:m.end + 4])
+                    # "the 1940's": the recogniser leaves "'s" out and the year 1940 came out;
+                    # a decade is every year in it, so its value is the prefix they share
+                    # ("194"), which contains "1945" and disputes only "1950"
+                    got = (decade.group(1)[:3], "decade") if decade else resolve(m.text, ref)
                     if got is None or got[1] == "week":
                         continue
                     year = YEAR.search(m.text)
-                    if year and not got[0].startswith(year.group()):
+                    if year and not decade and not got[0].startswith(year.group()):
                         continue  # resolved against the written year: not to be trusted
                     root = span.root
                     prep = root.head if root.dep_ == "pobj" else None
@@ -470,6 +540,25 @@ def _unit(kind: str, text: str) -> str | None:
             if w in UNIT_OF:
                 return UNIT_OF[w]
     return None
+
+
+def _unit_near(kind: str, text: str, start: int, end: int) -> str | None:
+    """The unit of a value, also when the recogniser leaves it outside the number: tokenised
+    text writes "£ 900,000" and "1,000 kroner" ("£ 900,000" against "$ 1,386,000" is one bet
+    converted, seen on Multi-News training stories)."""
+    after = re.match(r"\s*([^\W\d]+)", text[end:end + 16])
+    return (_unit(kind, text[start:end]) or _unit(kind, text[max(0, start - 4):start])
+            or (_unit(kind, after.group(1)) if after else None))
+
+
+CLOCK_AFTER = re.compile(r"^\s*(?::\s*\d\d|[ap]\.?\s?m\b\.?)", re.I)
+CLOCK_BEFORE = re.compile(r"\d\s*:\s*$")
+
+
+def _clock(text: str, start: int, end: int) -> bool:
+    """A time of day split by tokenisation ("8: 35 p.m.": the recogniser's number is "8")."""
+    return bool(CLOCK_AFTER.search(text[end:end + 6]) or CLOCK_BEFORE.search(
+        text[max(0, start - 4):start]))
 
 
 def _header(sent: Any) -> bool:
@@ -538,12 +627,14 @@ def find_conflicts(story: Story, alignment: Alignment | None,
         if near is None:
             continue
         if x["kind"] == "date" and not (YEAR.search(x["text"]) and YEAR.search(y["text"])) and (
-                x["value"][4:] == y["value"][4:]):
-            continue  # "Jan. 31" and "Jan. 31, 2018": one year was only inferred
+                _contains(x["value"][4:], y["value"][4:])):
+            # "Jan. 31" and "Jan. 31, 2018", "sank June ..." and "sank on June 21, 1860": a
+            # year only inferred disputes nothing; the month and day written must differ
+            continue
         if not loose:
             if _mismatch(x, y):
                 continue  # the same head word in different slots: two things, not one
-            ux, uy = _unit(x["kind"], x["text"]), _unit(y["kind"], y["text"])
+            ux, uy = x.get("unit"), y.get("unit")
             if ux and uy and ux != uy:
                 continue  # one amount in two units: a conversion, not a disagreement
             if carries(x, y) or carries(y, x):
@@ -629,18 +720,31 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
         return True
     if x["scope"] != y["scope"] or x["subset"] != y["subset"]:
         return True
-    if x["partitive"] or y["partitive"]:
+    px, py = x["partitive"], y["partitive"]
+    if (px or py) and not (px and py and px.startswith("part") and py.startswith("part") and (
+            "?" in px + py or px == py)):
+        # a part against a whole; two parts of one whole ("36 of the 112 arrested", "39 of
+        # the protesters arrested") are one slot, unless their wholes differ ("20 of 31
+        # passes", "25 of 34 passes": two games)
         return True
     if x["kind"] in {"number", "money", "quantity"}:
         # more than a factor of ten apart: a total and a part, a career and a game, not one
-        # count misreported (ten itself is kept: a slipped decimal point, "1.2" vs "12")
-        lo = min(max(x["value"][0], 1e-9), max(y["value"][0], 1e-9))
-        hi = max(min(x["value"][1], 1e18), min(y["value"][1], 1e18))
-        if hi > 10 * lo * (1 + 1e-9):
+        # count misreported (ten itself is kept: a slipped decimal point, "1.2" vs "12"); a
+        # bound is compared by its written number ("more than 60" is no factor of ten from 58)
+        lo, hi = sorted((_written(x["value"]), _written(y["value"])))
+        if hi > 10 * max(lo, 1e-9) * (1 + 1e-9):
             return True
     # a sentence of three numbers or more (an inventory, a box score): its heads are only
     # trusted when both values hang on the same named verb
     return (x["crowded"] or y["crowded"]) and not (x["verb"] and x["verb"] == y["verb"])
+
+
+def _written(value: tuple[float, float]) -> float:
+    """The number an interval was written with: a bound's finite end, else its middle."""
+    lo, hi = value
+    if hi == float("inf"):
+        return lo
+    return hi if lo == 0 else (lo + hi) / 2
 
 
 def _same_name(a: str, b: str) -> bool:

@@ -1,0 +1,120 @@
+"""Contradictions on Multi-News *training* stories (the stream in
+``../shared/data/multi-news-stream/``): the third development set of issue 13, where the
+detector's remaining false alarms show (the other two development sets are at precision 1.00).
+
+    python benchmarks/conflicts_mn_train.py --stories 3000                  # score
+    python benchmarks/conflicts_mn_train.py --stories 3000 --dump c.jsonl   # candidates to judge
+    python benchmarks/conflicts_mn_train.py --stories 3000 --dump c.jsonl --loose
+
+Stories: the stream's articles grouped by ``story``, the first ``--stories`` stories with at
+least two articles in order of their first article (the stream is sorted by its simulated
+arrival time), each run as one story through the full pipeline with no publication dates (as
+the Multi-News dev benchmark does; the stream's times are simulated). The judgements are in
+``tests/data/annotations/conflicts_mn_train.jsonl`` (ids and labels only; method in that
+folder's README); a conflict is keyed as in ``benchmarks/conflicts_multinews.py``. A dump
+holds the sentences, for judging by hand: keep it outside the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import ROOT, SHARED  # noqa: E402
+
+STREAM = SHARED / "data" / "multi-news-stream" / "train-stream.jsonl.gz"
+ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_mn_train.jsonl"
+
+
+def stories(limit: int, path: Path = STREAM) -> Iterator[tuple[str, list]]:
+    """(story id, articles) of the first ``limit`` stories with two articles or more."""
+    from storyweave.model import Article
+
+    by: dict[str, list[dict]] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            item = json.loads(line)
+            by.setdefault(item["story"], []).append(item)
+    n = 0
+    for sid, items in by.items():  # insertion order: the order of each story's first article
+        if len(items) < 2:
+            continue
+        yield sid, [Article(id=i["id"], source=i["id"], title="", body=i["text"],
+                            origin=i["id"]) for i in items]
+        n += 1
+        if n >= limit:
+            return
+
+
+def _rows(story_id: str, conflicts: list[dict]) -> list[dict]:
+    return [{"cluster": story_id, "about": c["about"], "kind": c["kind"],
+             "confidence": c.get("confidence"),
+             "claims": [{"article": k["article"], "sentence": k["sentence"],
+                         "value": k["value"], "text": k["text"]} for k in c["claims"]]}
+            for c in conflicts]
+
+
+def run(limit: int, loose: bool = False, only: set[str] | None = None) -> list[dict]:
+    """Conflicts reported on the stories (``loose``: the wide candidate pool as well, after the
+    reported ones, for judging recall candidates; ``only``: these stories alone, e.g. the ones
+    with a judgement, which is all a score needs)."""
+    from storyweave.crosscheck import ENRICHERS
+    from storyweave.crosscheck.conflicts import find_conflicts
+    from storyweave.pipeline import NoUsableArticles, Pipeline
+
+    wide: list[dict] = []
+
+    def gather(story, alignment) -> None:  # noqa: ANN001
+        wide[:] = find_conflicts(story, alignment, loose=True) if loose else []
+
+    pipe = Pipeline(enrichers=[*ENRICHERS, gather])
+    out: list[dict] = []
+    for sid, arts in stories(limit):
+        if only is not None and sid not in only:
+            continue
+        try:
+            story = pipe.run(arts, words=100, story_id=sid)
+        except NoUsableArticles:
+            continue
+        out += _rows(sid, story.conflicts)
+        if loose:
+            out += [{**r, "loose": True} for r in _rows(sid, wide)]
+    return out
+
+
+def main() -> None:
+    from benchmarks.conflicts_multinews import key, score
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stories", type=int, default=3000)
+    ap.add_argument("--dump", type=Path)
+    ap.add_argument("--loose", action="store_true", help="add the wide pool (with --dump)")
+    args = ap.parse_args()
+    found = run(args.stories, args.loose)
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for c in found:
+                fh.write(json.dumps(c, ensure_ascii=False) + "\n")
+        print(f"{len(found)} candidates written to {args.dump}")
+        return
+    gold = [json.loads(x) for x in ANN.open()] if ANN.exists() else []
+    res = score(found, gold)
+    unjudged = res.pop("unjudged_items")
+    print(json.dumps(res, indent=1))
+    labels = {key(g["cluster"], g["claims"], g["about"]): g["label"] for g in gold}
+    for c in found:
+        label = labels.get(key(c["cluster"], c["claims"], c["about"]), "UNJUDGED")
+        print(label, c["cluster"], c["about"], c.get("confidence"),
+              [(k["article"], k["sentence"], k["value"]) for k in c["claims"]])
+    if unjudged:
+        print(f"{len(unjudged)} reported conflicts have no judgement yet")
+
+
+if __name__ == "__main__":
+    main()
