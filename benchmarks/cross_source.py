@@ -282,6 +282,8 @@ BEFORE = {
     "conflicts (Multi-News dev, tuning split)": (0.25, 0.20),
     # the third development set's "before": the detector at the start of issue 13's third pass
     "conflicts (Multi-News training stories; development)": (0.36, 0.19),
+    # the sports development set's "before": the detector at the start of the fourth pass
+    "conflicts (Multi-News sports training stories; development)": (1.00, 0.20),
 }
 # quote → speaker by topic split in the run before the third quote pass of issue 13
 # (2026-11-30 21:59 UTC; code of main at 6f34318)
@@ -488,6 +490,9 @@ def main() -> None:
     mt_gold = [json.loads(x) for x in mt.ANN.open()]
     mtr = score_mn(mt.run(3000, only={g["cluster"] for g in mt_gold}), mt_gold)
     mtr.pop("unjudged_items")
+    sp_gold = [json.loads(x) for x in mt.SPORTS_ANN.open()]
+    spr = score_mn(mt.run(1000, only={g["cluster"] for g in sp_gold}, sports=True), sp_gold)
+    spr.pop("unjudged_items")
     q_split = {}
     for tag, found in (("lines", found_q), ("paragraph", pq)):
         for part, keep in (("1–12", lambda t: t <= QUOTE_DEV_TOPICS),
@@ -512,7 +517,7 @@ def main() -> None:
         "precision": c_prec,
         "pool_true": sum(p["label"] for p in pool), "pool_true_missed": missed,
         "recall_vs_pool": c_rec},
-        "conflicts_multinews": mn, "conflicts_mn_train": mtr,
+        "conflicts_multinews": mn, "conflicts_mn_train": mtr, "conflicts_mn_sports": spr,
         "quotes_by_topic": {f"{a} {b}": v for (a, b), v in q_split.items()},
         "quotes_fresh": {f"{a} {b}": v for (a, b), v in q_fresh.items()},
         "example": {"pipeline_s": t_base, "added_s": t_added},
@@ -553,6 +558,9 @@ def main() -> None:
         ("conflicts (Multi-News training stories; development)",
          f"{mtr['true_in_pool']} true in {len(mt_gold)} judged", f"{mtr['judged']} found",
          mtr["precision"], mtr["recall_vs_pool"]),
+        ("conflicts (Multi-News sports training stories; development)",
+         f"{spr['true_in_pool']} true in {len(sp_gold)} judged", f"{spr['judged']} found",
+         spr["precision"], spr["recall_vs_pool"]),
     ]
 
     def before(name: str) -> str:
