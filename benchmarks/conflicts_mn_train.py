@@ -118,7 +118,7 @@ def run(limit: int, loose: bool = False, only: set[str] | None = None,
 
 
 def main() -> None:
-    from benchmarks.conflicts_multinews import key, score
+    from benchmarks.conflicts_multinews import dump_or_score
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--stories", type=int, default=3000)
@@ -129,24 +129,7 @@ def main() -> None:
                     "conflicts_mn_sports.jsonl)")
     args = ap.parse_args()
     found = run(args.stories, args.loose, sports=args.sports)
-    if args.dump:
-        with args.dump.open("w", encoding="utf-8") as fh:
-            for c in found:
-                fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-        print(f"{len(found)} candidates written to {args.dump}")
-        return
-    ann = SPORTS_ANN if args.sports else ANN
-    gold = [json.loads(x) for x in ann.open()] if ann.exists() else []
-    res = score(found, gold)
-    unjudged = res.pop("unjudged_items")
-    print(json.dumps(res, indent=1))
-    labels = {key(g["cluster"], g["claims"], g["about"]): g["label"] for g in gold}
-    for c in found:
-        label = labels.get(key(c["cluster"], c["claims"], c["about"]), "UNJUDGED")
-        print(label, c["cluster"], c["about"], c.get("confidence"),
-              [(k["article"], k["sentence"], k["value"]) for k in c["claims"]])
-    if unjudged:
-        print(f"{len(unjudged)} reported conflicts have no judgement yet")
+    dump_or_score(found, SPORTS_ANN if args.sports else ANN, args.dump)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -89,28 +90,35 @@ def score(found: list[dict], gold: list[dict]) -> dict:
             "unjudged_items": unjudged}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--limit", type=int, default=250)
-    ap.add_argument("--dump", type=Path)
-    ap.add_argument("--loose", action="store_true", help="the wide pool to judge (with --dump)")
-    args = ap.parse_args()
-    found = run(args.limit, args.loose)
-    if args.dump:
-        with args.dump.open("w", encoding="utf-8") as fh:
+def dump_or_score(found: list[dict[str, Any]], ann: Path, dump: Path | None) -> None:
+    """Write the candidates to judge (``dump``), or score them against the judgements in
+    ``ann`` and list each with its label; shared by the judged Multi-News sets."""
+    if dump:
+        with dump.open("w", encoding="utf-8") as fh:
             for c in found:
                 fh.write(json.dumps(c, ensure_ascii=False) + "\n")
-        print(f"{len(found)} candidates written to {args.dump}")
+        print(f"{len(found)} candidates written to {dump}")
         return
-    gold = [json.loads(x) for x in ANN.open()] if ANN.exists() else []
+    gold = [json.loads(x) for x in ann.open()] if ann.exists() else []
     res = score(found, gold)
-    res.pop("unjudged_items")
+    unjudged = res.pop("unjudged_items")
     print(json.dumps(res, indent=1))
     labels = {key(g["cluster"], g["claims"], g["about"]): g["label"] for g in gold}
     for c in found:
         label = labels.get(key(c["cluster"], c["claims"], c["about"]), "UNJUDGED")
         print(label, c["cluster"], c["about"], c.get("confidence"),
               [(k["article"], k["sentence"], k["value"]) for k in c["claims"]])
+    if unjudged:
+        print(f"{len(unjudged)} reported conflicts have no judgement yet")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--limit", type=int, default=250)
+    ap.add_argument("--dump", type=Path)
+    ap.add_argument("--loose", action="store_true", help="the wide pool to judge (with --dump)")
+    args = ap.parse_args()
+    dump_or_score(run(args.limit, args.loose), ANN, args.dump)
 
 
 if __name__ == "__main__":
