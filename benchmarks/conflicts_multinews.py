@@ -4,6 +4,15 @@ the judgements in tests/data/annotations/conflicts_multinews.jsonl.
     python benchmarks/conflicts_multinews.py --limit 250 --dump out.jsonl   # candidates
     python benchmarks/conflicts_multinews.py --limit 250                    # score
 
+``--split test`` runs the held-out clusters of the dev sample instead (issue 13: a set judged
+after the development sets, for judging a ranker nobody tuned on it), scored against
+``conflicts_multinews_test.jsonl`` (``--ann`` picks another file); ``--loose --reported`` dumps
+the wide pool and the detector's reported conflicts together, every one to judge:
+
+    python benchmarks/conflicts_multinews.py --split test --limit 1000 --loose --reported \
+        --dump out.jsonl
+    python benchmarks/conflicts_multinews.py --split test --limit 1000          # score
+
 Clusters are the first ``--limit`` of the tuning split (``storyweave.evaluate.data``), each run
 as one story through the full pipeline. A conflict is keyed by cluster, ``about`` and its
 claims' (article, sentence) pairs, as in the ECB+ benchmark.
@@ -22,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import ROOT  # noqa: E402
 
 ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_multinews.jsonl"
+TEST_ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_multinews_test.jsonl"
 
 
 def key(cluster: str, claims: list[dict], about: str = "") -> tuple:
@@ -32,7 +42,18 @@ def key(cluster: str, claims: list[dict], about: str = "") -> tuple:
             about.split(" ")[0])
 
 
-def run(limit: int, loose: bool = False) -> list[dict]:
+def _row(cluster: str, c: dict) -> dict:
+    return {"cluster": cluster, "about": c["about"], "kind": c["kind"],
+            "confidence": c.get("confidence"),
+            "claims": [{"article": k["article"], "sentence": k["sentence"],
+                        "value": k["value"], "text": k["text"]} for k in c["claims"]]}
+
+
+def run(limit: int, loose: bool = False, split: str = "dev", reported: bool = False,
+        only: set[str] | None = None) -> list[dict]:
+    """Conflicts of the first ``limit`` clusters of ``split``: the reported ones, or with
+    ``loose`` the wide pool (``reported``: the reported ones first, then the pool marked
+    ``loose``); ``only``: these clusters alone (all a score needs)."""
     from storyweave.crosscheck import ENRICHERS
     from storyweave.crosscheck.conflicts import find_conflicts
     from storyweave.evaluate.data import load_clusters
@@ -45,14 +66,15 @@ def run(limit: int, loose: bool = False) -> list[dict]:
 
     pipe = Pipeline(enrichers=[*ENRICHERS, gather]) if loose else Pipeline()
     out = []
-    for cl in load_clusters(split="dev", limit=limit):
+    for cl in load_clusters(split=split, limit=limit):
+        if only is not None and cl.id not in only:
+            continue
         story = pipe.run(cl.articles, words=100, story_id=cl.id)
-        for c in pool if loose else story.conflicts:
-            out.append({"cluster": cl.id, "about": c["about"], "kind": c["kind"],
-                        "confidence": c.get("confidence"),
-                        "claims": [{"article": k["article"], "sentence": k["sentence"],
-                                    "value": k["value"], "text": k["text"]}
-                                   for k in c["claims"]]})
+        if loose and reported:
+            out += [_row(cl.id, c) for c in story.conflicts]
+            out += [{**_row(cl.id, c), "loose": True} for c in pool]
+        else:
+            out += [_row(cl.id, c) for c in (pool if loose else story.conflicts)]
     return out
 
 
@@ -117,8 +139,15 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=250)
     ap.add_argument("--dump", type=Path)
     ap.add_argument("--loose", action="store_true", help="the wide pool to judge (with --dump)")
+    ap.add_argument("--reported", action="store_true",
+                    help="with --loose: the reported conflicts too, before the pool")
+    ap.add_argument("--split", choices=["dev", "test"], default="dev",
+                    help="tuning (dev) or held-out (test) clusters of the dev sample")
+    ap.add_argument("--ann", type=Path,
+                    help="judgements to score against (default: the split's file)")
     args = ap.parse_args()
-    dump_or_score(run(args.limit, args.loose), ANN, args.dump)
+    ann = args.ann or (TEST_ANN if args.split == "test" else ANN)
+    dump_or_score(run(args.limit, args.loose, args.split, args.reported), ann, args.dump)
 
 
 if __name__ == "__main__":
