@@ -17,7 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ANN = ROOT / "tests" / "data" / "annotations"
 DEV_SETS = ("conflicts_multinews.jsonl", "conflicts_mn_train.jsonl", "conflicts_mn_sports.jsonl")
-HELD_OUT = ("conflicts_multinews_test.jsonl", "conflicts_mn_sports_test.jsonl")
+HELD_OUT = ("conflicts_multinews_test.jsonl", "conflicts_mn_sports_test.jsonl",
+            "conflicts_mn_general_test.jsonl")
 
 
 def _rows(name: str) -> list[dict]:
@@ -76,3 +77,25 @@ def test_sports_held_out_is_its_selection_and_disjoint_from_development(bench) -
     assert clusters <= set(chosen)
     dev = {r["cluster"] for name in DEV_SETS for r in _rows(name)}
     assert not clusters & dev
+
+
+@pytest.mark.slow
+def test_general_held_out_is_its_selection_and_disjoint_from_every_other_set(bench) -> None:
+    """The first 3,000 stream stories after the first 3,000 that are in neither sports set,
+    rebuilt here from the other selections rather than from the ``general`` switch."""
+    _, mt = bench
+    if not mt.STREAM.exists():
+        pytest.skip("shared Multi-News stream not present")
+    chosen = [sid for sid, _ in mt.stories(mt.GENERAL_STORIES, general=True)]
+    every = [sid for sid, _ in mt.stories(10**9)]
+    sports_dev = {sid for sid, _ in mt.stories(10**9, sports=True)}
+    sports_test = {sid for sid, _ in mt.stories(mt.HELD_OUT_STORIES, sports=True,
+                                                band=mt.HELD_OUT_BAND)}
+    assert len(sports_dev) == 597 and len(sports_test) == mt.HELD_OUT_STORIES
+    want = [sid for sid in every[mt.SPORTS_SKIP:] if sid not in sports_dev | sports_test]
+    assert chosen == want[:mt.GENERAL_STORIES] and len(chosen) == mt.GENERAL_STORIES
+    assert not set(chosen) & (set(every[:mt.SPORTS_SKIP]) | sports_dev | sports_test)
+    clusters = {r["cluster"] for r in _rows("conflicts_mn_general_test.jsonl")}
+    assert clusters <= set(chosen)
+    others = {r["cluster"] for name in DEV_SETS + HELD_OUT[:2] for r in _rows(name)}
+    assert not clusters & others
