@@ -284,6 +284,11 @@ BEFORE = {
     "conflicts (Multi-News training stories; development)": (0.36, 0.19),
     # the sports development set's "before": the detector at the start of the fourth pass
     "conflicts (Multi-News sports training stories; development)": (1.00, 0.20),
+    # the fresh held-out sets' "before": the hand-set detector of main at 478e73b, scored once
+    # when the sets were committed (2026-12-01 00:27 and 00:42 UTC)
+    "conflicts (held-out: Multi-News dev, test split)": (0.00, 0.00),
+    "conflicts (held-out: stream, sports-word band)": (0.00, 0.00),
+    "conflicts (held-out: stream, general)": (0.67, 0.20),
 }
 # quote → speaker by topic split in the run before the third quote pass of issue 13
 # (2026-11-30 21:59 UTC; code of main at 6f34318)
@@ -331,6 +336,33 @@ def score_conflicts(found: list[dict], gold: list[dict], pool: list[dict]):
     precision = tp / len(judged) if judged else 0.0
     recall = hit / len(true_pool) if true_pool else 0.0
     return precision, recall, tp, missed, judged, len(held) - len(judged)
+
+
+def held_out_conflicts() -> dict[str, tuple[dict, int]]:
+    """Scores on the three conflict sets judged after every development set and never used
+    to write or fit anything (issue 13): the Multi-News dev sample's test split and two
+    Multi-News stream selections. Each value: (score, judged records)."""
+    from benchmarks import conflicts_mn_train as mt
+    from benchmarks.conflicts_multinews import TEST_ANN
+    from benchmarks.conflicts_multinews import run as run_mn
+    from benchmarks.conflicts_multinews import score as score_mn
+
+    out = {}
+    sets = (
+        ("conflicts (held-out: Multi-News dev, test split)", TEST_ANN,
+         lambda only: run_mn(1000, split="test", only=only)),
+        ("conflicts (held-out: stream, sports-word band)", mt.HELD_OUT_ANN,
+         lambda only: mt.run(mt.HELD_OUT_STORIES, only=only, sports=True,
+                             band=mt.HELD_OUT_BAND)),
+        ("conflicts (held-out: stream, general)", mt.GENERAL_ANN,
+         lambda only: mt.run(mt.GENERAL_STORIES, only=only, general=True)),
+    )
+    for name, ann, run in sets:
+        gold = [json.loads(x) for x in ann.open()]
+        result = score_mn(run({g["cluster"] for g in gold}), gold)
+        result.pop("unjudged_items")
+        out[name] = (result, len(gold))
+    return out
 
 
 def example_timing(pipeline_cls, runs: int = 5) -> tuple[float, float]:
@@ -457,6 +489,7 @@ def main() -> None:
             mn = score_mn(run_mn(args.mn_limit), [json.loads(x) for x in MN_ANN.open()])
             mn.pop("unjudged_items")
             out["multinews_tuning"] = mn
+        out.update({k: v[0] for k, v in held_out_conflicts().items()})
         print(json.dumps(out, indent=1))
         return
 
@@ -493,6 +526,7 @@ def main() -> None:
     sp_gold = [json.loads(x) for x in mt.SPORTS_ANN.open()]
     spr = score_mn(mt.run(1000, only={g["cluster"] for g in sp_gold}, sports=True), sp_gold)
     spr.pop("unjudged_items")
+    held = held_out_conflicts()
     q_split = {}
     for tag, found in (("lines", found_q), ("paragraph", pq)):
         for part, keep in (("1–12", lambda t: t <= QUOTE_DEV_TOPICS),
@@ -518,6 +552,7 @@ def main() -> None:
         "pool_true": sum(p["label"] for p in pool), "pool_true_missed": missed,
         "recall_vs_pool": c_rec},
         "conflicts_multinews": mn, "conflicts_mn_train": mtr, "conflicts_mn_sports": spr,
+        "conflicts_held_out": {k: v[0] for k, v in held.items()},
         "quotes_by_topic": {f"{a} {b}": v for (a, b), v in q_split.items()},
         "quotes_fresh": {f"{a} {b}": v for (a, b), v in q_fresh.items()},
         "example": {"pipeline_s": t_base, "added_s": t_added},
@@ -561,7 +596,8 @@ def main() -> None:
         ("conflicts (Multi-News sports training stories; development)",
          f"{spr['true_in_pool']} true in {len(sp_gold)} judged", f"{spr['judged']} found",
          spr["precision"], spr["recall_vs_pool"]),
-    ]
+    ] + [(name, f"{r['true_in_pool']} true in {n} judged", f"{r['judged']} found",
+          r["precision"], r["recall_vs_pool"]) for name, (r, n) in held.items()]
 
     def before(name: str) -> str:
         b = BEFORE.get(name)
