@@ -69,3 +69,24 @@ def test_a_lone_surname_typed_org_joins_its_person() -> None:
     assert not _surname(group("Olaf", "ORG"), person)  # a first name is not a surname
     assert not _surname(group("BRANDTNER", "ORG"), person)  # an acronym-like capital word
     assert not _surname(group("Times", "ORG"), group("Ada Times", "PERSON"))
+
+
+def test_a_possessive_followed_by_a_stray_quote_mark_is_one_name(pipeline, caplog) -> None:
+    """spaCy can end a PERSON span after "'s '" (lower-cased surname, stray mark): the key and
+    the display form once disagreed on the words, and the whole cross-source step failed."""
+    from storyweave.crosscheck.entities import display_name, name_tokens
+
+    for text in ("Vera Lindqvist's '", "Vera Lindqvist' ", "Vera Lindqvist’s ’", "Lindqvist's"):
+        assert name_tokens(text, "PERSON") == name_tokens(display_name(text, "PERSON"),
+                                                          "PERSON")
+    assert name_tokens("Vera Lindqvist's '", "PERSON") == ["vera", "lindqvist"]
+    a = Article(id="a", source="North Star", title="", body=(
+        "Investigators said the files came from Vera lindqvist's ' harbour archive, seized in "
+        "2003. The archive was moved to a library in Vellmar last year, officials said."))
+    b = Article(id="b", source="Daily Meridian", title="", body=(
+        "The archive of the former harbour master Vera Lindqvist was moved to Vellmar, "
+        "officials said on Monday. Scholars have asked for access to the files since 2010."))
+    with caplog.at_level("WARNING"):
+        story = pipeline.run([a, b], words=50)
+    assert not [r for r in caplog.records if "failed" in r.getMessage()]
+    assert any("Lindqvist" in e["name"] for e in story.entities)

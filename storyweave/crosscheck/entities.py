@@ -53,7 +53,9 @@ EVENT_WORDS = {"summit", "games", "olympics", "exercise", "exercises", "drill", 
 SPEECH_LEMMAS = {"say", "report", "tell", "write", "announce", "state", "claim", "add",
                  "quote", "cite", "publish", "confirm", "deny"}
 SMALL = {"of", "the", "and", "for", "de", "du", "la", "le", "von", "van", "al"}
-_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
+# a possessive and any stray quotation marks after it ("Hussein's '"), so that a name's key and
+# its display form always have the same words
+_POSSESSIVE = re.compile(r"(?:\s*(?:['’]s|['’]))+\s*$")
 
 
 def name_tokens(text: str, label: str) -> list[str]:
@@ -285,7 +287,9 @@ def build_entities(story: Story) -> EntityIndex:
         full_names = Counter({n: c for n, c in names.items()
                               if len(name_tokens(n, "PERSON" if kind == "person" else "ORG"))
                               == longest})
-        name = max(full_names.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
+        # a type corrected to person drops titles the mentions' own label kept: then no name
+        # has the longest key's length, and any written form will do
+        name = max((full_names or names).items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
         written = {_POSSESSIVE.sub("", " ".join(m.text.split())) for m in ms}
         aliases = sorted((set(names) | written) - {name})
         ms.sort(key=lambda m: (m.article, m.start))
