@@ -165,7 +165,11 @@ def run(limit: int, loose: bool = False, only: set[str] | None = None,
     wide: list[dict] = []
 
     def gather(story, alignment) -> None:  # noqa: ANN001
-        wide[:] = find_conflicts(story, alignment, loose=True) if loose else []
+        try:
+            wide[:] = find_conflicts(story, alignment, loose=True) if loose else []
+        except Exception as err:  # as the guarded enrichers do: one story's failure is logged
+            wide[:] = []
+            print(f"loose conflicts failed on story {story.id}: {err}", file=sys.stderr)
 
     pipe = Pipeline(enrichers=[*ENRICHERS, gather])
     out: list[dict] = []
@@ -175,6 +179,8 @@ def run(limit: int, loose: bool = False, only: set[str] | None = None,
         if only is not None and sid not in only:
             continue
         ran += 1
+        if ran % 250 == 0:
+            print(f"{ran} stories run", file=sys.stderr, flush=True)
         try:
             story = pipe.run(arts, words=100, story_id=sid)
         except NoUsableArticles:
