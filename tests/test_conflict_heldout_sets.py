@@ -20,7 +20,7 @@ DEV_SETS = ("conflicts_multinews.jsonl", "conflicts_mn_train.jsonl", "conflicts_
 HELD_OUT = ("conflicts_multinews_test.jsonl", "conflicts_mn_sports_test.jsonl",
             "conflicts_mn_general_test.jsonl")
 DEV2 = "conflicts_mn_dev2.jsonl"
-DEV2_JUDGED = 4000  # the prefix of the --dev2 selection judged so far (annotations README)
+DEV2_JUDGED = 6000  # the prefix of the --dev2 selection judged so far (annotations README)
 
 
 def _rows(name: str) -> list[dict]:
