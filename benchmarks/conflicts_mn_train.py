@@ -34,6 +34,16 @@ first ``HELD_OUT_STORIES`` of the band), judged in ``conflicts_mn_general_test.j
 
     python benchmarks/conflicts_mn_train.py --held-out-general --dump c.jsonl --loose
     python benchmarks/conflicts_mn_train.py --held-out-general                  # score
+
+``--dev2`` (issue 13, second general development set, judged in ``conflicts_mn_dev2.jsonl``):
+the next ``DEV2_STORIES`` stories of the general selection's rule after its first
+``GENERAL_STORIES`` (same order, same sports sets left out), in three chunks of 2,000;
+``--stories N`` takes a prefix, ``--dev2-skip N`` leaves out its first N (a later chunk alone):
+
+    python benchmarks/conflicts_mn_train.py --dev2 --stories 2000 --loose --dump c.jsonl
+    python benchmarks/conflicts_mn_train.py --dev2 --dev2-skip 2000 --stories 2000 --loose \
+        --dump c.jsonl
+    python benchmarks/conflicts_mn_train.py --dev2                              # score
 """
 
 from __future__ import annotations
@@ -74,6 +84,10 @@ GENERAL_ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_mn_general_te
 # the general held-out set (issue 13), fixed before any of its stories was read: the stream
 # after the first 3,000 stories, less the sports development set and the sports held-out band
 GENERAL_STORIES = 3000
+DEV2_ANN = ROOT / "tests" / "data" / "annotations" / "conflicts_mn_dev2.jsonl"
+# the second general development set (issue 13), fixed before any of its stories was read:
+# the general held-out set's rule continued, its next 6,000 stories (judged in chunks of 2,000)
+DEV2_STORIES = 6000
 
 
 def sporty(items: list[dict], band: tuple[int, int | None] = (SPORTS_MIN, None)) -> bool:
@@ -86,13 +100,14 @@ def sporty(items: list[dict], band: tuple[int, int | None] = (SPORTS_MIN, None))
 
 def stories(limit: int, path: Path = STREAM, sports: bool = False, skip_sports: int = 0,
             band: tuple[int, int | None] = (SPORTS_MIN, None),
-            general: bool = False) -> Iterator[tuple[str, list]]:
+            general: bool = False, general_skip: int = 0) -> Iterator[tuple[str, list]]:
     """(story id, articles) of the first ``limit`` stories with two articles or more; with
     ``sports``, of the first ``limit`` sports stories (``band``: how many distinct sports
     words) after the first ``SPORTS_SKIP`` stories and the first ``skip_sports`` of them; with
     ``general``, of the first ``limit`` stories after the first ``SPORTS_SKIP`` that are in
     neither sports set (the whole ``--sports`` selection, the first ``HELD_OUT_STORIES`` of
-    the ``HELD_OUT_BAND`` one)."""
+    the ``HELD_OUT_BAND`` one), less the first ``general_skip`` of those (``--dev2``: the
+    general held-out set's ``GENERAL_STORIES``, and a chunk's offset)."""
     from storyweave.model import Article
 
     by: dict[str, list[dict]] = {}
@@ -100,7 +115,7 @@ def stories(limit: int, path: Path = STREAM, sports: bool = False, skip_sports: 
         for line in fh:
             item = json.loads(line)
             by.setdefault(item["story"], []).append(item)
-    n = seen = skipped = in_band = 0
+    n = seen = skipped = in_band = general_seen = 0
     for sid, items in by.items():  # insertion order: the order of each story's first article
         if len(items) < 2:
             continue
@@ -112,6 +127,9 @@ def stories(limit: int, path: Path = STREAM, sports: bool = False, skip_sports: 
                 in_band += 1
                 if in_band <= HELD_OUT_STORIES:
                     continue  # the sports held-out set
+            general_seen += 1
+            if general_seen <= general_skip:
+                continue  # e.g. the general held-out set, for --dev2
         if sports and (seen <= SPORTS_SKIP or not sporty(items, band)):
             continue
         if sports and skipped < skip_sports:
@@ -134,11 +152,12 @@ def _rows(story_id: str, conflicts: list[dict]) -> list[dict]:
 
 def run(limit: int, loose: bool = False, only: set[str] | None = None,
         sports: bool = False, skip_sports: int = 0,
-        band: tuple[int, int | None] = (SPORTS_MIN, None), general: bool = False) -> list[dict]:
+        band: tuple[int, int | None] = (SPORTS_MIN, None), general: bool = False,
+        general_skip: int = 0) -> list[dict]:
     """Conflicts reported on the stories (``loose``: the wide candidate pool as well, after the
     reported ones, for judging recall candidates; ``only``: these stories alone, e.g. the ones
     with a judgement, which is all a score needs; ``sports``, ``general``: the selections, with
-    ``skip_sports`` and ``band`` as in ``stories``)."""
+    ``skip_sports``, ``band`` and ``general_skip`` as in ``stories``)."""
     from storyweave.crosscheck import ENRICHERS
     from storyweave.crosscheck.conflicts import find_conflicts
     from storyweave.pipeline import NoUsableArticles, Pipeline
@@ -146,16 +165,22 @@ def run(limit: int, loose: bool = False, only: set[str] | None = None,
     wide: list[dict] = []
 
     def gather(story, alignment) -> None:  # noqa: ANN001
-        wide[:] = find_conflicts(story, alignment, loose=True) if loose else []
+        try:
+            wide[:] = find_conflicts(story, alignment, loose=True) if loose else []
+        except Exception as err:  # as the guarded enrichers do: one story's failure is logged
+            wide[:] = []
+            print(f"loose conflicts failed on story {story.id}: {err}", file=sys.stderr)
 
     pipe = Pipeline(enrichers=[*ENRICHERS, gather])
     out: list[dict] = []
     ran = 0
     for sid, arts in stories(limit, sports=sports, skip_sports=skip_sports, band=band,
-                             general=general):
+                             general=general, general_skip=general_skip):
         if only is not None and sid not in only:
             continue
         ran += 1
+        if ran % 250 == 0:
+            print(f"{ran} stories run", file=sys.stderr, flush=True)
         try:
             story = pipe.run(arts, words=100, story_id=sid)
         except NoUsableArticles:
@@ -171,7 +196,7 @@ def main() -> None:
     from benchmarks.conflicts_multinews import dump_or_score
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--stories", type=int, default=3000)
+    ap.add_argument("--stories", type=int, help="how many (default 3000; --dev2: all 6000)")
     ap.add_argument("--dump", type=Path)
     ap.add_argument("--loose", action="store_true", help="add the wide pool (with --dump)")
     ap.add_argument("--sports", action="store_true",
@@ -190,17 +215,31 @@ def main() -> None:
                     help=f"the general held-out set: the first {GENERAL_STORIES} stories after "
                     "the first 3,000 in neither sports set, judged in "
                     "conflicts_mn_general_test.jsonl (--stories smaller: a prefix of it)")
+    ap.add_argument("--dev2", action="store_true",
+                    help=f"the second general development set: the {DEV2_STORIES} stories of "
+                    f"the general rule after its first {GENERAL_STORIES}, judged in "
+                    "conflicts_mn_dev2.jsonl (--stories smaller: a prefix of it)")
+    ap.add_argument("--dev2-skip", type=int, default=0,
+                    help="with --dev2: leave out its first N stories (a later chunk alone)")
     ap.add_argument("--ann", type=Path, help="judgements to score against")
     args = ap.parse_args()
+    if args.stories is None:
+        args.stories = DEV2_STORIES if args.dev2 else 3000
     if args.held_out:
         args.sports, args.stories = True, HELD_OUT_STORIES
         args.sports_min, args.sports_max = HELD_OUT_BAND
     if args.held_out_general:
         args.stories = min(args.stories, GENERAL_STORIES)
+    skip = 0
+    if args.dev2:
+        args.stories = min(args.stories, DEV2_STORIES - args.dev2_skip)
+        skip = GENERAL_STORIES + args.dev2_skip
     found = run(args.stories, args.loose, sports=args.sports, skip_sports=args.skip_sports,
-                band=(args.sports_min, args.sports_max), general=args.held_out_general)
-    ann = args.ann or (GENERAL_ANN if args.held_out_general else HELD_OUT_ANN if args.held_out
-                       else SPORTS_ANN if args.sports else ANN)
+                band=(args.sports_min, args.sports_max),
+                general=args.held_out_general or args.dev2, general_skip=skip)
+    ann = args.ann or (DEV2_ANN if args.dev2 else GENERAL_ANN if args.held_out_general
+                       else HELD_OUT_ANN if args.held_out else SPORTS_ANN if args.sports
+                       else ANN)
     dump_or_score(found, ann, args.dump)
 
 

@@ -19,6 +19,8 @@ ANN = ROOT / "tests" / "data" / "annotations"
 DEV_SETS = ("conflicts_multinews.jsonl", "conflicts_mn_train.jsonl", "conflicts_mn_sports.jsonl")
 HELD_OUT = ("conflicts_multinews_test.jsonl", "conflicts_mn_sports_test.jsonl",
             "conflicts_mn_general_test.jsonl")
+DEV2 = "conflicts_mn_dev2.jsonl"
+DEV2_JUDGED = 6000  # the prefix of the --dev2 selection judged so far (annotations README)
 
 
 def _rows(name: str) -> list[dict]:
@@ -34,7 +36,7 @@ def bench():  # noqa: ANN201
     return mn, mt
 
 
-@pytest.mark.parametrize("name", HELD_OUT)
+@pytest.mark.parametrize("name", (*HELD_OUT, DEV2))
 def test_held_out_records_are_ids_and_labels_with_one_record_per_key(name, bench) -> None:
     mn, _ = bench
     rows = _rows(name)
@@ -99,3 +101,31 @@ def test_general_held_out_is_its_selection_and_disjoint_from_every_other_set(ben
     assert clusters <= set(chosen)
     others = {r["cluster"] for name in DEV_SETS + HELD_OUT[:2] for r in _rows(name)}
     assert not clusters & others
+
+
+@pytest.mark.slow
+def test_dev2_is_its_selection_and_disjoint_from_every_other_set(bench) -> None:
+    """The second general development set: the general held-out set's rule continued, its
+    next 6,000 stories, rebuilt here from the other selections rather than from the switch;
+    a chunk taken with ``general_skip`` is the same stories as the slice of the whole."""
+    _, mt = bench
+    if not mt.STREAM.exists():
+        pytest.skip("shared Multi-News stream not present")
+    skip = mt.GENERAL_STORIES
+    chosen = [sid for sid, _ in mt.stories(mt.DEV2_STORIES, general=True, general_skip=skip)]
+    every = [sid for sid, _ in mt.stories(10**9)]
+    sports_dev = {sid for sid, _ in mt.stories(10**9, sports=True)}
+    sports_test = {sid for sid, _ in mt.stories(mt.HELD_OUT_STORIES, sports=True,
+                                                band=mt.HELD_OUT_BAND)}
+    general = [sid for sid, _ in mt.stories(mt.GENERAL_STORIES, general=True)]
+    want = [sid for sid in every[mt.SPORTS_SKIP:] if sid not in sports_dev | sports_test]
+    assert want[:skip] == general
+    assert chosen == want[skip:skip + mt.DEV2_STORIES] and len(chosen) == mt.DEV2_STORIES
+    second = [sid for sid, _ in mt.stories(2000, general=True, general_skip=skip + 2000)]
+    assert second == chosen[2000:4000]
+    assert not set(chosen) & (set(every[:mt.SPORTS_SKIP]) | sports_dev | sports_test
+                              | set(general))
+    clusters = {r["cluster"] for r in _rows(DEV2)}
+    assert clusters <= set(chosen[:DEV2_JUDGED])
+    others = {r["cluster"] for name in DEV_SETS + HELD_OUT for r in _rows(name)}
+    assert not others & set(chosen)
