@@ -78,7 +78,8 @@ def parse_number(text: str) -> tuple[float, bool] | None:
     """(value, approximate) of a number expression, or None."""
     t = text.lower().replace(",", "")
     approx = bool(APPROX_WORDS.search(t))
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|bn|k|m)?\b", t)
+    # the scale must end a word: "5.7lb" is 5.7 (a unit glued to the number), not 5
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:(thousand|million|billion|trillion|bn|k|m)\b)?", t)
     if m:
         value = float(m.group(1)) * SCALES.get(m.group(2) or "", 1.0)
         return value, approx
@@ -173,6 +174,16 @@ GENERIC_VERBS = {"be", "have", "get", "make", "take", "do", "go", "come", "becom
 # a date on a picture is the picture's, not the story's ("satellite image taken on ...")
 CAPTION_NOUNS = {"image", "photo", "photograph", "picture", "video", "footage", "file"}
 DISTRIBUTIVE = {"each", "every", "per"}
+# prepositions that make a value a level ("rose to 18 percent", "down from 12") rather than
+# the change itself ("rose by 7 percent", "rose 7 percent")
+ROLE_PREPS = {"to", "from", "by"}
+# adverbs that mark a value as the one later revised ("originally", "initially" anywhere up
+# the clause; "first", "previously" on a verb of reporting: "first reported 10"); not
+# "earlier": "earlier, an official said three were hurt" dates the report, it revises nothing
+SUPERSEDED = {"originally", "initially"}
+SUPERSEDED_REPORT = {"first", "previously"}
+REPORT_VERBS = {"say", "report", "tell", "announce", "state", "put", "estimate", "claim",
+                "count", "give", "list", "believe", "think"}
 # the units of a contest or a calendar that an ordinal places a moment in ("in the fourth
 # round" and "by the sixth round" of one fight are two moments, not two counts)
 SERIES_UNITS = {"round", "game", "quarter", "inning", "half", "period", "set", "stage", "leg",
@@ -228,15 +239,28 @@ def _name(tok: Any, article: AnalyzedArticle, index: EntityIndex) -> str:
     return ent.name if ent is not None else tok.lemma_.lower()
 
 
+def _narrowing(subject: Any) -> frozenset[str]:
+    """The words that narrow a common-noun subject to a part of what its noun names ("u.s.
+    auto sales" against "Ford motor company's u.s. retail sales"): compounds, adjectives and a
+    possessor that is not a pronoun. Adjectives are left out: "a powerful quake" and "a deadly
+    quake" describe one quake, and so do measures ("four-person cars", "four-passenger
+    cars")."""
+    if subject.pos_ != "NOUN":
+        return frozenset()
+    return frozenset(c.lower_ for c in subject.children
+                     if c.dep_ in {"compound", "nmod", "poss"} and c.pos_ != "PRON"
+                     and c.is_alpha and not any(g.like_num for g in c.children))
+
+
 def _slot(head: Any, own: set[int], article: AnalyzedArticle,
-          index: EntityIndex) -> tuple[str | None, str | None, bool]:
+          index: EntityIndex) -> tuple[str | None, str | None, bool, frozenset[str]]:
     """(verb, subject, subject is a named entity) of the clause a value sits in: "Smith
     scored 20 points" gives ("score", "Smith", True). Two values fill the same quantity slot
     only when these agree too: "Smith scored 20 points" and "Jones scored 25 points" share a
     head word, not a slot."""
     tok = _verb_of(head)
     if tok is None:
-        return None, None, False
+        return None, None, False, frozenset()
     verb = _verb_word(tok, head)
     inside = ({t.i for t in head.subtree} if head.i != tok.i else set()) | own
 
@@ -259,14 +283,14 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
         for child in clause.children:
             if child.dep_ in SUBJECT_DEPS and child.i not in inside and not (
                     child.lower_ in VAGUE_SUBJECTS or child.pos_ == "PRON"):
-                return (verb, *named(child))
+                return (verb, *named(child), _narrowing(child))
         # no subject of its own: a reduced or relative clause is about the noun it modifies
         # ("Sola, born in 1956", "the king, who was born in 1968"); a subordinate clause
         # shares its governing clause's subject ("Cheeks played ... before retiring")
         up = clause.head
         if clause.dep_ in {"acl", "relcl"} and up.i not in inside and up.pos_ in {
                 "NOUN", "PROPN"}:
-            return (verb, *named(up))
+            return (verb, *named(up), _narrowing(up))
         if clause.dep_ == "pcomp" and up.dep_ == "prep":
             up = up.head
         elif clause.dep_ not in {"advcl", "xcomp"}:
@@ -274,7 +298,7 @@ def _slot(head: Any, own: set[int], article: AnalyzedArticle,
         if up.i == clause.i or up.pos_ not in {"VERB", "AUX"}:
             break
         clause = up
-    return verb, None, False
+    return verb, None, False, frozenset()
 
 
 def _context(span: Any, head: Any, article: AnalyzedArticle,
@@ -293,11 +317,32 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
             if child.dep_ in {"dobj", "attr"} and child.i not in inside:
                 obj = _name(child, article, index)
                 break
+    root = span.root
+    # what the head is "of", and what the value's own noun is of when it is not the head ("1
+    # percent of its sales" against "100 percent of black friday sales")
+    of_holders = [head] + ([root] if root.i != head.i and not root.like_num
+                           and root.pos_ in {"NOUN", "PROPN"} else [])
     of = frozenset(
         " ".join(sorted({g.lemma_.lower() for g in p.children if g.dep_ == "pobj"} | {
             m.lemma_.lower() for g in p.children if g.dep_ == "pobj" for m in g.children
             if m.dep_ in {"amod", "compound"}}))
-        for p in head.children if p.dep_ == "prep" and p.lower_ == "of" and p.i not in own)
+        for h in of_holders
+        for p in h.children if p.dep_ == "prep" and p.lower_ == "of" and p.i not in own)
+    # the preposition that introduces the value: "rose to 18 percent" is a level, "rose by 7
+    # percent" or "rose 7 percent" a change, "from 12" the level before
+    role = root.head.lower_ if root.dep_ == "pobj" else None
+    # a value its own sentence marks as superseded: "police originally said 10 people were
+    # shot" (the count was later revised)
+    superseded = False
+    tok, steps = verb, 0
+    while tok is not None and steps < 5:
+        for c in tok.children:
+            if c.dep_ == "advmod" and (c.lower_ in SUPERSEDED or (
+                    c.lower_ in SUPERSEDED_REPORT and tok.lemma_.lower() in REPORT_VERBS)):
+                superseded = True
+        if tok.head.i == tok.i:
+            break
+        tok, steps = tok.head, steps + 1
     scope = set()
     negated = head.dep_ == "pobj" and head.head.lower_ == "without"
     for tok in (head, verb):
@@ -328,7 +373,6 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
         subset |= {c.lemma_.lower() for c in head.head.children
                    if c.lemma_.lower() in SUBSET_WORDS}
     subset |= {t.lemma_.lower() for t in span if t.lemma_.lower() in SUBSET_WORDS}
-    root = span.root
     # a part ("two of the three victims": its whole, "3", when written) or the whole a part
     # is taken from ("20 of 31 passes": the 31)
     partitive: str | bool = False
@@ -340,7 +384,8 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
     if head.dep_ == "pobj" and head.head.lower_ == "of" and head.head.head.like_num:
         partitive = "whole"
     return {"obj": obj, "of": of, "scope": frozenset(scope), "subset": frozenset(subset),
-            "partitive": partitive, "negated": negated, "matrix": matrix}
+            "partitive": partitive, "negated": negated, "matrix": matrix, "role": role,
+            "superseded": superseded}
 
 
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
@@ -351,11 +396,20 @@ def _head_token(span: Any) -> Any | None:
     """The word a value is about: a number's head noun, a date's governing word."""
     root = span.root
     tok = root
+    # a later member of a list ("$36,500 in cash and $51,000 in kind", "52 %, 29 % and 19 %")
+    # hangs on the first: it has the first member's head, so the list is seen as one
+    steps = 0
+    while tok.dep_ == "conj" and tok.head.i != tok.i and steps < 6 and (
+            tok.head.like_num or tok.head.ent_type_ == tok.ent_type_ != ""):
+        tok, steps = tok.head, steps + 1
     if tok.dep_ == "pobj" and tok.head.dep_ == "prep":
         tok = tok.head.head
     elif tok.dep_ in {"nummod", "amod", "quantmod", "npadvmod", "compound", "nmod"}:
         tok = tok.head
     else:
+        tok = tok.head
+    if tok.dep_ == "poss" and tok.head.pos_ in {"NOUN", "PROPN"}:
+        # "one student's cousin was killed": one cousin, not one student
         tok = tok.head
     if tok.i == root.i or tok.like_num:
         return None
@@ -439,17 +493,18 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     continue
                 head_tok = _head_token(span)
                 head = head_tok.lemma_.lower() if head_tok is not None else None
-                verb, subject, named = _slot(head_tok, {t.i for t in span}, art, index) if (
-                    head_tok is not None) else (None, None, False)
+                verb, subject, named, narrow = _slot(head_tok, {t.i for t in span}, art,
+                                                     index) if (
+                    head_tok is not None) else (None, None, False, frozenset())
                 base = {"article": art.id, "sentence": sent.index, "text": m.text, "head": head,
                         "sent": sent, "art": art, "verb": verb, "subject": subject,
-                        "named": named,
+                        "named": named, "narrow": narrow,
                         "mods": _modifiers(head_tok) if head_tok is not None else frozenset(),
                         "crowded": n_numbers >= 3,
                         **(_context(span, head_tok, art, index) if head_tok is not None
                            else {"obj": None, "of": frozenset(), "scope": frozenset(),
                                  "subset": frozenset(), "partitive": False, "negated": False,
-                                 "matrix": None})}
+                                 "matrix": None, "role": None, "superseded": False})}
                 if m.label in NUMBER_LABELS:
                     if _label_number(text, m.start, m.end) or _clock(text, m.start, m.end):
                         continue
@@ -458,8 +513,12 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     interval = number_interval(f"{lead.group(1)} {m.text}" if lead else m.text)
                     if interval is not None and head:
                         kind = NUMBER_LABELS[m.label]
+                        # a range's end or a conversion in brackets is not compared, but still
+                        # lists its sentence's values and shows what that sentence carries
+                        aside = _range_part(text, m.start, m.end) or _conversion(text, m.start)
                         values.append({**base, "kind": kind, "value": interval,
-                                       "unit": _unit_near(kind, text, m.start, m.end)})
+                                       "unit": _unit_near(kind, text, m.start, m.end),
+                                       "aside": aside})
                 elif m.label == "ORDINAL" and ORDINALS.get(m.text.lower(), 1) > 1 and head:
                     # "first" starts a series ("his first trip", years ago) and is rarely the
                     # same member as a later ordinal; counts disagree as "third" vs "fourth"
@@ -471,7 +530,7 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                     # date: a disagreement there is more often about when it was written
                     if not EXPLICIT_DATE.search(m.text) or CLOCK.search(m.text):
                         continue
-                    if head in PUBLICATION or subject in CAPTION_NOUNS:
+                    if head in PUBLICATION or subject in CAPTION_NOUNS or _caption(span):
                         continue
                     decade = DECADE.search(text[m.start:m.end + 4])
                     # "the 1940's": the recogniser leaves "'s" out and the year 1940 came out;
@@ -561,6 +620,39 @@ def _clock(text: str, start: int, end: int) -> bool:
         text[max(0, start - 4):start]))
 
 
+RANGE_AFTER = re.compile(r"^\s*(?:to|[-–])\s*\$?\s*\d", re.I)
+RANGE_BEFORE = re.compile(r"\d\s*(?:to|[-–])\s*\$?\s*$", re.I)
+FROM_TO = re.compile(r"\bfrom\s*\$?\s*[\d,.]+\s*(?:[^\W\d]+\s*)?to\s*\$?\s*$", re.I)
+# a value in brackets right after another value: the same amount converted ("8,848 metres
+# (29,029 feet)"), which outlets round differently
+CONVERSION_BEFORE = re.compile(r"\d[\d,.]*\s*[^\W\d]*\.?\s*\(\s*[$€£¥]?\s*$")
+
+
+def _range_part(text: str, start: int, end: int) -> bool:
+    """One end of a range the recogniser split ("falling 35 to 45 feet" gives "35" and "45
+    feet"): ranges are not compared, so neither are their ends."""
+    before = text[max(0, start - 40):start]
+    if FROM_TO.search(before) or re.search(r"\bfrom\s*\$?\s*$", before, re.I):
+        return False  # "from 12 to 18": a change, each end its own value
+    return bool(RANGE_AFTER.search(text[end:end + 12]) or RANGE_BEFORE.search(before[-12:]))
+
+
+def _conversion(text: str, start: int) -> bool:
+    return bool(CONVERSION_BEFORE.search(text[max(0, start - 40):start]))
+
+
+def _caption(span: Any) -> bool:
+    """A date that names a picture ("in this sept. 28, 2014, file photo"): the picture's
+    date, not the story's."""
+    root = span.root
+    near = [c for c in root.children if c.dep_ in {"appos", "compound", "nmod"}]
+    near += [c for t in span for c in t.children if c.dep_ == "appos"]
+    # the noun the date modifies ("a 2014 photo", "this Sept. 28, 2014, file photo")
+    near += [t.head for t in span if t.head.i not in {u.i for u in span} and t.dep_ in {
+        "compound", "nmod", "npadvmod", "amod", "det", "nummod"}]
+    return any(t.lemma_.lower() in CAPTION_NOUNS - {"file"} for t in near)
+
+
 def _header(sent: Any) -> bool:
     """A dateline or posting stamp ("POSTED: 05/02/07, 9:00 PM PDT"): outlets' own times. A
     sentence that only uses the word ("a study published in ...") is no stamp."""
@@ -618,6 +710,8 @@ def find_conflicts(story: Story, alignment: Alignment | None,
 
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
+            continue
+        if not loose and (x.get("aside") or y.get("aside")):
             continue
         if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
             continue  # the same words: any difference comes from resolving them
@@ -707,6 +801,13 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
         return True  # a forecast or a plan against a report
     if x["listed"] or y["listed"]:
         return True
+    if x.get("superseded") or y.get("superseded"):
+        return True  # "originally said 10": the sentence itself says the count changed
+    roles = {x.get("role"), y.get("role")}
+    if len(roles) == 2 and roles <= ROLE_PREPS | {None} and roles & {"to", "from"}:
+        # a level against a change or another level ("rose to 18" / "rose 7"); other
+        # prepositions ("compared to" / "compared with") say nothing of it
+        return True
     if x["negated"] or y["negated"]:
         return True  # "even without all 10 toes" claims no count
     # subjects: a named one differs from any other ("Smith" vs "Jones", "Cheeks" vs "his
@@ -715,6 +816,11 @@ def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
             x["subject"], y["subject"]):
         return True
     if x["of"] and y["of"] and x["of"] != y["of"]:
+        return True
+    nx, ny = x.get("narrow", frozenset()), y.get("narrow", frozenset())
+    if x["subject"] and y["subject"] and x["subject"].split()[-1] == y["subject"].split()[
+            -1] and not (nx <= ny or ny <= nx):
+        # one noun narrowed two ways: "auto sales" and "Ford's retail sales" are two totals
         return True
     if not (x["mods"] <= y["mods"] or y["mods"] <= x["mods"]):
         return True
