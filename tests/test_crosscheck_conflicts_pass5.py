@@ -148,3 +148,59 @@ def test_one_noun_narrowed_two_ways_is_two_totals(pipeline) -> None:
                    "Auto sales rose 14 percent in November, the trade group said.",
                    "Auto sales rose 20 percent in November, the trade group said.")
     assert same, same
+
+
+def test_a_hyphenated_scale_multiplies() -> None:
+    assert parse_number("$1.5-million") == (1.5e6, False)
+    assert parse_number("a 5-m wall") == (5.0, False)  # a unit, not a million
+
+
+def test_verbs_of_rising_share_a_slot(pipeline) -> None:
+    rise = _values(pipeline,
+                   "The Harbour index rose 156.82 points to close at a record on Tuesday.",
+                   "The Harbour index advanced 154 points to close at a record on Tuesday.")
+    assert any({"156.82", "154"} <= v for v in rise), rise
+
+
+def test_lengths_in_two_units_are_converted_before_comparing(pipeline) -> None:
+    from storyweave.crosscheck.conflicts import _converted_differ
+
+    assert _converted_differ((6000.0, 6000.0), "m", (21000.0, 21000.0), "ft")
+    assert not _converted_differ((8848.0, 8848.0), "m", (29029.0, 29029.0), "ft")
+    assert not _converted_differ((30.0, 30.0), "dollar", (20.0, 20.0), "euro")
+    drop = _values(pipeline,
+                   "The Tarrow airliner suddenly dropped 6,000 metres after the crew turned off "
+                   "the air conditioning.",
+                   "The Tarrow airliner suddenly dropped 21,000 feet after the crew turned off "
+                   "the air conditioning.")
+    assert drop, drop
+    same = _values(pipeline,
+                   "The Tarrow airliner suddenly dropped 6,000 metres after the crew turned off "
+                   "the air conditioning.",
+                   "The Tarrow airliner suddenly dropped 19,700 feet after the crew turned off "
+                   "the air conditioning.")
+    assert same == [], same
+
+
+def test_a_round_hundred_allows_a_little_either_way(pipeline) -> None:
+    from storyweave.crosscheck.conflicts import _rounded
+
+    assert _rounded((400.0, 400.0), "400") == (380.0, 420.0)
+    assert _rounded((396.0, 396.0), "396") == (396.0, 396.0)
+    assert _rounded((1.5e6, 1.5e6), "1.5 million") == (1.5e6, 1.5e6)
+    assert _rounded((40.0, 40.0), "40") == (40.0, 40.0)
+    near = _values(pipeline,
+                   "The tanker plane dropped 400 gallons of water on the Vellen ridge fire.",
+                   "The tanker plane dropped 396 gallons of water on the Vellen ridge fire.")
+    assert near == []
+    far = _values(pipeline,
+                  "The tanker plane dropped 400 gallons of water on the Vellen ridge fire.",
+                  "The tanker plane dropped 310 gallons of water on the Vellen ridge fire.")
+    assert far, far
+
+
+def test_values_offered_as_alternatives_are_a_range(pipeline) -> None:
+    alt = _values(pipeline,
+                  "The old film shows the princess, then aged six or seven, riding a pony.",
+                  "The old film shows the princess, then aged about five, riding a pony.")
+    assert alt == [], alt

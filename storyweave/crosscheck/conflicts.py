@@ -78,10 +78,12 @@ def parse_number(text: str) -> tuple[float, bool] | None:
     """(value, approximate) of a number expression, or None."""
     t = text.lower().replace(",", "")
     approx = bool(APPROX_WORDS.search(t))
-    # the scale must end a word: "5.7lb" is 5.7 (a unit glued to the number), not 5
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:(thousand|million|billion|trillion|bn|k|m)\b)?", t)
+    # the scale must end a word: "5.7lb" is 5.7 (a unit glued to the number), not 5; it may
+    # be hyphenated as a modifier ("$1.5-million bail")
+    m = re.search(r"(\d+(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion|bn|k|m)\b|"
+                  r"\s*-\s*(thousand|million|billion|trillion)\b)?", t)
     if m:
-        value = float(m.group(1)) * SCALES.get(m.group(2) or "", 1.0)
+        value = float(m.group(1)) * SCALES.get(m.group(2) or m.group(3) or "", 1.0)
         return value, approx
     for word, value in sorted(NUMBER_WORDS.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{word}\b", t):
@@ -199,10 +201,12 @@ def _temporal(tok: Any) -> bool:
 
 # verbs that outlets use for one another when they report the same count, as seen on the
 # development data: "injuring 21" / "wounding nine", "plunged 992.6 points" / "plummeted
-# 998.50", "approved ... in a 331-to-225 vote" / "passed by 321 votes to 225"
+# 998.50", "approved ... in a 331-to-225 vote" / "passed by 321 votes to 225"; and the rising
+# counterparts of the falling ones (fifth pass: "rose 156.82 points" / "advanced 154 points")
 VERB_CLASS = {"wound": "injure", "hurt": "injure", "plummet": "drop", "plunge": "drop",
               "tumble": "drop", "fall": "drop", "pass": "approve", "adopt": "approve",
-              "associate": "link", "slay": "kill"}
+              "associate": "link", "slay": "kill", "advance": "rise", "climb": "rise",
+              "gain": "rise"}
 # the state a verb leaves its object in: "left 316 people injured" is "injured 316 people",
 # "were shot dead" is "were killed"
 RESULT_STATE = {"dead": "kill", "kill": "kill", "injure": "injure", "wound": "injure"}
@@ -515,8 +519,9 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                         kind = NUMBER_LABELS[m.label]
                         # a range's end or a conversion in brackets is not compared, but still
                         # lists its sentence's values and shows what that sentence carries
-                        aside = _range_part(text, m.start, m.end) or _conversion(text, m.start)
-                        values.append({**base, "kind": kind, "value": interval,
+                        aside = _range_part(text, m.start, m.end) or _conversion(
+                            text, m.start) or _alternative(span)
+                        values.append({**base, "kind": kind, "value": _rounded(interval, m.text),
                                        "unit": _unit_near(kind, text, m.start, m.end),
                                        "aside": aside})
                 elif m.label == "ORDINAL" and ORDINALS.get(m.text.lower(), 1) > 1 and head:
@@ -637,6 +642,29 @@ def _range_part(text: str, start: int, end: int) -> bool:
     return bool(RANGE_AFTER.search(text[end:end + 12]) or RANGE_BEFORE.search(before[-12:]))
 
 
+def _alternative(span: Any) -> bool:
+    """One of two values offered as alternatives ("aged six or seven"): a range in words."""
+    root = span.root
+    first = root.head if root.dep_ == "conj" else root
+    has_or = any(c.dep_ == "cc" and c.lower_ == "or" for c in first.children)
+    return has_or and (root.dep_ == "conj" or any(c.dep_ == "conj" for c in root.children))
+
+
+# a round number ("400 gallons", "800 pounds": one significant digit, a hundred or more) is
+# often a rounded one: it allows this much either way
+ROUND_NUMBER = 0.05
+
+
+def _rounded(interval: tuple[float, float], written: str) -> tuple[float, float]:
+    lo, hi = interval
+    if lo != hi or lo < 100:
+        return interval
+    digits = re.sub(r"\D", "", f"{lo:.0f}").rstrip("0")
+    if len(digits) != 1 or re.search(r"\d\.\d", written):
+        return interval  # "396", "1.5 million": as written
+    return lo * (1 - ROUND_NUMBER), hi * (1 + ROUND_NUMBER)
+
+
 def _conversion(text: str, start: int) -> bool:
     return bool(CONVERSION_BEFORE.search(text[max(0, start - 40):start]))
 
@@ -729,8 +757,11 @@ def find_conflicts(story: Story, alignment: Alignment | None,
             if _mismatch(x, y):
                 continue  # the same head word in different slots: two things, not one
             ux, uy = x.get("unit"), y.get("unit")
-            if ux and uy and ux != uy:
-                continue  # one amount in two units: a conversion, not a disagreement
+            if ux and uy and ux != uy and not _converted_differ(x["value"], ux, y["value"], uy):
+                # one amount in two units: a conversion, not a disagreement; lengths and
+                # weights are converted and compared ("dropped 6,000 metres" against "dropped
+                # 21,000 feet" is no conversion)
+                continue
             if carries(x, y) or carries(y, x):
                 continue
         score = _confidence(x, y, *near)
@@ -787,6 +818,33 @@ def find_conflicts(story: Story, alignment: Alignment | None,
         c["articles"] = sorted({k["article"] for k in c["claims"]})
     conflicts.sort(key=lambda c: -c["confidence"])
     return conflicts
+
+
+# units of one dimension, in a base unit of it (metres, kilograms)
+IN_BASE = {"m": ("length", 1.0), "ft": ("length", 0.3048), "km": ("length", 1000.0),
+           "mi": ("length", 1609.344), "kg": ("mass", 1.0), "lb": ("mass", 0.45359237),
+           "t": ("mass", 1000.0)}
+CONVERSION_ROUNDING = 0.05
+
+
+def _converted_differ(a: tuple[float, float], ua: str, b: tuple[float, float], ub: str) -> bool:
+    """Two amounts in two units of one dimension that no rounded conversion reconciles
+    (outlets round a converted figure: within ``CONVERSION_ROUNDING`` is the same amount).
+    Units of no known dimension (currencies, a "ton" that may be short or metric) never do."""
+    if ua not in IN_BASE or ub not in IN_BASE or "t" in {ua, ub}:
+        return False
+    (da, fa), (db, fb) = IN_BASE[ua], IN_BASE[ub]
+    if da != db:
+        return False
+    # bounds and approximations keep their ends; an exact or round figure is taken as written
+    # (the conversion tolerance already covers rounding)
+    if a[1] == float("inf") or a[0] == 0 or b[1] == float("inf") or b[0] == 0:
+        alo, ahi, blo, bhi = a[0] * fa, a[1] * fa, b[0] * fb, b[1] * fb
+    else:
+        alo = ahi = _written(a) * fa
+        blo = bhi = _written(b) * fb
+    alo, ahi = alo * (1 - CONVERSION_ROUNDING), ahi * (1 + CONVERSION_ROUNDING)
+    return ahi < blo or bhi < alo
 
 
 def _mismatch(x: dict[str, Any], y: dict[str, Any]) -> bool:
