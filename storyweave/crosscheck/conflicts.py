@@ -11,8 +11,13 @@ object, what the head is "of", the clause that embeds the verb) and must not dif
 name it; scopes ("since October", "on each foot", "first hosted"), subset words ("five
 others"), parts ("two of the three victims"), negations, totals of parts, labels ("No. 1",
 "10-0"), values more than ten times apart, unit or currency conversions and posting stamps
-are left out. Approximate numbers ("more than 50", "about 50") tolerate ``APPROX`` relative
-difference, sums ``ROUNDING``; a date disagrees only when neither contains the other, so
+are left out, and so are (fifth pass) the ends of a split range, a conversion in brackets,
+values offered as alternatives, counts a sentence marks as superseded ("originally said"), a
+picture's date, a level against a change ("rose to 18" / "rose 7"), one subject noun narrowed
+two ways and shares of different wholes; lengths and weights in two units are converted and
+compared. Approximate numbers ("more than 50", "about 50") tolerate ``APPROX`` relative
+difference, round hundreds ("400", "8 million") ``ROUND_NUMBER``, sums ``ROUNDING``; a date
+disagrees only when neither contains the other, so
 precision is not conflict ("June" vs "June 19"), nor is a week (too vague to dispute).
 
 **Dated events.** A date attached to an event word (trip, visit, meeting, attack, ...; the
