@@ -212,3 +212,14 @@ def test_values_offered_as_alternatives_are_a_range(pipeline) -> None:
                   "The old film shows the princess, then aged six or seven, riding a pony.",
                   "The old film shows the princess, then aged about five, riding a pony.")
     assert alt == [], alt
+
+
+def test_what_a_thing_is_likened_to_is_another_thing(pipeline) -> None:
+    likened = _values(pipeline,
+                      "The drone was similar in size to a drone found on Kessa island in 2014.",
+                      "Soldiers found the drone on a mountain near Kessa in 2017.")
+    assert likened == [], likened
+    same = _values(pipeline,
+                   "The drone was found on a mountain near Kessa in 2014.",
+                   "Soldiers found the drone on a mountain near Kessa in 2017.")
+    assert same, same

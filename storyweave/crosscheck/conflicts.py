@@ -394,7 +394,20 @@ def _context(span: Any, head: Any, article: AnalyzedArticle,
         partitive = "whole"
     return {"obj": obj, "of": of, "scope": frozenset(scope), "subset": frozenset(subset),
             "partitive": partitive, "negated": negated, "matrix": matrix, "role": role,
-            "superseded": superseded}
+            "superseded": superseded, "likened": _likened(head)}
+
+
+def _likened(head: Any) -> bool:
+    """A value of the thing something is likened to ("similar in size to a drone found in
+    2014", "unlike the 12 killed in 2009"): another thing of the same kind."""
+    tok, steps = head, 0
+    while tok.head.i != tok.i and steps < 6:
+        if tok.dep_ == "pobj" and (tok.head.lower_ in {"like", "unlike"} or (
+                tok.head.lower_ == "to" and "similar" in {tok.head.head.lemma_.lower()} | {
+                    c.lemma_.lower() for c in tok.head.head.children})):
+            return True
+        tok, steps = tok.head, steps + 1
+    return False
 
 
 def _span(article: AnalyzedArticle, start: int, end: int) -> Any:
@@ -513,7 +526,8 @@ def sentence_values(story: Story, refs: dict[str, Reference], index: EntityIndex
                         **(_context(span, head_tok, art, index) if head_tok is not None
                            else {"obj": None, "of": frozenset(), "scope": frozenset(),
                                  "subset": frozenset(), "partitive": False, "negated": False,
-                                 "matrix": None, "role": None, "superseded": False})}
+                                 "matrix": None, "role": None, "superseded": False,
+                                 "likened": False})}
                 if m.label in NUMBER_LABELS:
                     if _label_number(text, m.start, m.end) or _clock(text, m.start, m.end):
                         continue
@@ -744,7 +758,8 @@ def find_conflicts(story: Story, alignment: Alignment | None,
     for x, y in combinations(values, 2):
         if x["article"] == y["article"] or x["kind"] != y["kind"] or x["head"] != y["head"]:
             continue
-        if not loose and (x.get("aside") or y.get("aside")):
+        if not loose and (x.get("aside") or y.get("aside") or x.get("likened")
+                          or y.get("likened")):
             continue
         if " ".join(x["text"].lower().split()) == " ".join(y["text"].lower().split()):
             continue  # the same words: any difference comes from resolving them
