@@ -129,8 +129,9 @@ def test_multinews_sports_stories_precision(bench) -> None:
 @pytest.mark.slow
 def test_multinews_dev2_precision_and_recall(bench) -> None:
     """The second general development set (issue 13, fifth pass written from it): the judged
-    stories of ``--dev2``; precision 0.80 (8 of 10) and recall 0.16 (8 of 49) measured after
-    the fifth pass (0.27 and 0.12 before it); every reported conflict must be judged."""
+    stories of ``--dev2``; precision 0.89 (8 of 9) and recall 0.16 (8 of 49) measured after
+    the fifth pass (0.27 and 0.12 before it), floors just under them; every reported conflict
+    must be judged."""
     from benchmarks import conflicts_mn_train as mt
 
     if not mt.STREAM.exists():
@@ -142,5 +143,5 @@ def test_multinews_dev2_precision_and_recall(bench) -> None:
     res = mn.score(found, gold)
     assert res["unjudged"] == 0, [(c["cluster"], c["about"]) for c in res["unjudged_items"]]
     assert res["found"] >= 8
-    assert res["true_found"] / res["found"] >= 0.80, res
+    assert res["true_found"] / res["found"] >= 0.85, res
     assert res["recall_vs_pool"] >= 0.16, res
